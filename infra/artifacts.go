@@ -1,0 +1,44 @@
+package infra
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// DefaultArtifactsDir is where `make build` writes the Lambda packages,
+// relative to the project root.
+const DefaultArtifactsDir = "build/lambdas"
+
+// Artifacts locates the Lambda packages built by `make build`: one
+// <name>.zip per lambdas/<name>, each holding a `bootstrap` executable.
+type Artifacts struct {
+	Dir string
+}
+
+// LambdaZip returns the path of a function's package, or an error that says
+// how to build it when it is missing.
+func (a Artifacts) LambdaZip(function string) (string, error) {
+	path := filepath.Join(a.Dir, function+".zip")
+	info, err := os.Stat(path)
+	switch {
+	case os.IsNotExist(err):
+		return "", fmt.Errorf("lambda package %s for function %q is missing: run `make build` first", path, function)
+	case err != nil:
+		return "", fmt.Errorf("lambda package %s: %w", path, err)
+	case info.IsDir() || info.Size() == 0:
+		return "", fmt.Errorf("lambda package %s is not a zip file: run `make clean build`", path)
+	}
+	return path, nil
+}
+
+// LambdaArchive returns the function's package as a Pulumi archive.
+func (a Artifacts) LambdaArchive(function string) (pulumi.Archive, error) {
+	path, err := a.LambdaZip(function)
+	if err != nil {
+		return nil, err
+	}
+	return pulumi.NewFileArchive(path), nil
+}

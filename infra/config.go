@@ -1,0 +1,538 @@
+package infra
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net/mail"
+	"net/netip"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// ConfigNamespace is the Pulumi config namespace of every tenantforge key.
+const ConfigNamespace = "tenantforge"
+
+// Deployment models a tier can use.
+const (
+	DeploymentPool = "pool"
+	DeploymentSilo = "silo"
+)
+
+// NAT gateway strategies for the optional VPC (awsx ec2.Vpc names).
+const (
+	NatNone     = "None"
+	NatSingle   = "Single"
+	NatOnePerAz = "OnePerAz"
+)
+
+// Config is the whole, validated stack configuration. main.go loads it once
+// and passes it down; components never read config themselves.
+type Config struct {
+	Project string
+	Stack   string
+	// Region is the stack's AWS region (aws:region).
+	Region string
+
+	Environment      string
+	Tiers            map[string]Tier
+	AdminEmail       string
+	LogRetentionDays int
+	Web              WebConfig
+	CICD             CICDConfig
+	AuditTrail       AuditTrailConfig
+	VPC              VPCConfig
+
+	// Tenant is set only on a silo tenant's stack.
+	Tenant *TenantConfig
+	// PlatformStack is the fully qualified platform stack a tenant stack reads.
+	PlatformStack string
+}
+
+// Tier is one pricing tier: its deployment model and its API limits.
+type Tier struct {
+	Deployment          string  `json:"deployment"`
+	RateLimit           float64 `json:"rateLimit"`
+	BurstLimit          int     `json:"burstLimit"`
+	QuotaPerDay         int     `json:"quotaPerDay"`
+	ReservedConcurrency *int    `json:"reservedConcurrency,omitempty"`
+}
+
+// WebConfig configures the CloudFront distribution of the web app.
+type WebConfig struct {
+	Domain         string `json:"domain,omitempty"`
+	CertificateArn string `json:"certificateArn,omitempty"`
+	PriceClass     string `json:"priceClass"`
+	WAF            bool   `json:"waf"`
+}
+
+// CICDConfig names the repository the pipeline builds.
+type CICDConfig struct {
+	Repository    string `json:"repository"`
+	Branch        string `json:"branch"`
+	ConnectionArn string `json:"connectionArn,omitempty"`
+}
+
+// AuditTrailConfig configures the platform's CloudTrail audit trail.
+type AuditTrailConfig struct {
+	Enabled       bool `json:"enabled"`
+	RetentionDays int  `json:"retentionDays"`
+}
+
+// VPCConfig configures the optional VPC for functions that must reach
+// private resources.
+type VPCConfig struct {
+	Enabled           bool   `json:"enabled"`
+	CidrBlock         string `json:"cidrBlock"`
+	AvailabilityZones int    `json:"availabilityZones"`
+	NatGateways       string `json:"natGateways"`
+}
+
+// TenantConfig identifies the silo tenant a tenant stack is for.
+type TenantConfig struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Tier string `json:"tier"`
+}
+
+// IsTenantStack reports whether this stack builds one silo tenant.
+func (c *Config) IsTenantStack() bool { return c.Tenant != nil }
+
+// IsDev reports whether the stack is a development stack (no deletion
+// protection, short retention).
+func (c *Config) IsDev() bool { return c.Environment == "dev" }
+
+// TierNames returns the tier names in a stable order.
+func (c *Config) TierNames() []string { return slices.Sorted(maps.Keys(c.Tiers)) }
+
+// DefaultTiers are the tiers a stack gets when it configures none.
+func DefaultTiers() map[string]Tier {
+	return map[string]Tier{
+		"basic":    {Deployment: DeploymentPool, RateLimit: 10, BurstLimit: 20, QuotaPerDay: 10000},
+		"standard": {Deployment: DeploymentPool, RateLimit: 50, BurstLimit: 100, QuotaPerDay: 100000},
+		"premium":  {Deployment: DeploymentPool, RateLimit: 200, BurstLimit: 400, QuotaPerDay: 1000000},
+		"platinum": {Deployment: DeploymentSilo, RateLimit: 1000, BurstLimit: 2000, QuotaPerDay: 10000000, ReservedConcurrency: intPtr(20)},
+	}
+}
+
+func intPtr(i int) *int { return &i }
+
+// Defaults of the non-tier keys; Pulumi.yaml declares the same values and a
+// test keeps the two in step.
+const (
+	DefaultEnvironment      = "dev"
+	DefaultLogRetentionDays = 30
+	DefaultPriceClass       = "PriceClass_100"
+	DefaultBranch           = "main"
+	DefaultAuditRetention   = 90
+	DefaultVPCCidr          = "10.0.0.0/16"
+	DefaultVPCZones         = 2
+)
+
+// ConfigGetter returns the raw value of a fully qualified config key
+// ("tenantforge:tiers", "aws:region") and whether it is set.
+type ConfigGetter func(key string) (string, bool)
+
+// ConfigError lists every problem found in a stack's configuration. Each
+// line names the key and the fix.
+type ConfigError struct {
+	Stack    string
+	Problems []string
+}
+
+func (e *ConfigError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "invalid configuration for stack %q (%d problem", e.Stack, len(e.Problems))
+	if len(e.Problems) != 1 {
+		b.WriteString("s")
+	}
+	b.WriteString("):")
+	for _, p := range e.Problems {
+		b.WriteString("\n  - ")
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+type problems struct{ list []string }
+
+func (p *problems) add(key, format string, args ...any) {
+	p.list = append(p.list, key+": "+fmt.Sprintf(format, args...))
+}
+
+var (
+	slugPattern     = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
+	tierNamePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{1,30}$`)
+	envPattern      = regexp.MustCompile(`^[a-z][a-z0-9-]{1,15}$`)
+	repoPattern     = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
+	regionPattern   = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-\d$`)
+	stackRefPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}$`)
+	domainPattern   = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+	acmArnPattern   = regexp.MustCompile(`^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate/[A-Za-z0-9-]+$`)
+	connArnPattern  = regexp.MustCompile(`^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/[A-Za-z0-9-]+$`)
+)
+
+// ValidSlug reports whether s is a lowercase slug of 3 to 63 characters:
+// letters, digits and inner hyphens. Tenant ids and names use it.
+func ValidSlug(s string) bool {
+	return len(s) >= 3 && len(s) <= 63 && slugPattern.MatchString(s)
+}
+
+func key(k string) string { return ConfigNamespace + ":" + k }
+
+// ParseConfig reads and validates the whole stack configuration. It returns
+// a *ConfigError listing every problem, so a user fixes them in one go.
+func ParseConfig(project, stack string, get ConfigGetter) (*Config, error) {
+	p := &problems{}
+	cfg := &Config{Project: project, Stack: stack}
+
+	cfg.Region, _ = get("aws:region")
+	switch {
+	case cfg.Region == "":
+		p.add("aws:region", "not set; run `pulumi config set aws:region us-east-1` (or your region)")
+	case !regionPattern.MatchString(cfg.Region):
+		p.add("aws:region", "%q is not an AWS region name; use a name such as eu-west-1", cfg.Region)
+	}
+
+	cfg.Environment = stringOr(get, "environment", DefaultEnvironment)
+	if !envPattern.MatchString(cfg.Environment) {
+		p.add(key("environment"), "%q is not a valid environment name; use 2-16 lowercase letters, digits or hyphens starting with a letter (dev, staging, prod)", cfg.Environment)
+	}
+
+	cfg.LogRetentionDays = DefaultLogRetentionDays
+	if raw, ok := get(key("logRetentionDays")); ok && raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || !validRetention(n) {
+			p.add(key("logRetentionDays"), "%q is not a CloudWatch Logs retention; use one of %v", raw, retentionDays)
+		} else {
+			cfg.LogRetentionDays = n
+		}
+	}
+
+	cfg.Tiers = parseTiers(get, p)
+
+	cfg.Web = WebConfig{PriceClass: DefaultPriceClass}
+	if decodeObject(get, "web", &cfg.Web, p) {
+		validateWeb(&cfg.Web, p)
+	}
+	cfg.CICD = CICDConfig{Branch: DefaultBranch}
+	if decodeObject(get, "cicd", &cfg.CICD, p) {
+		validateCICD(&cfg.CICD, p)
+	}
+	cfg.AuditTrail = AuditTrailConfig{Enabled: true, RetentionDays: DefaultAuditRetention}
+	if decodeObject(get, "auditTrail", &cfg.AuditTrail, p) && !validRetention(cfg.AuditTrail.RetentionDays) {
+		p.add(key("auditTrail.retentionDays"), "%d is not a CloudWatch Logs retention; use one of %v", cfg.AuditTrail.RetentionDays, retentionDays)
+	}
+	cfg.VPC = VPCConfig{CidrBlock: DefaultVPCCidr, AvailabilityZones: DefaultVPCZones, NatGateways: NatSingle}
+	if decodeObject(get, "vpc", &cfg.VPC, p) {
+		validateVPC(&cfg.VPC, p)
+	}
+
+	var tenant TenantConfig
+	if decodeObject(get, "tenant", &tenant, p) && tenant != (TenantConfig{}) {
+		cfg.Tenant = &tenant
+	}
+	cfg.PlatformStack, _ = get(key("platformStack"))
+	cfg.AdminEmail, _ = get(key("adminEmail"))
+
+	if cfg.Tenant != nil {
+		validateTenant(cfg, p)
+	} else {
+		if cfg.PlatformStack != "" {
+			p.add(key("platformStack"), "set on a stack without %s; platformStack belongs to silo tenant stacks only: remove it, or add tenant: {id, name, tier}", key("tenant"))
+		}
+		validateAdminEmail(cfg.AdminEmail, p)
+	}
+
+	if len(p.list) > 0 {
+		return nil, &ConfigError{Stack: stack, Problems: p.list}
+	}
+	return cfg, nil
+}
+
+func stringOr(get ConfigGetter, k, def string) string {
+	if v, ok := get(key(k)); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+// decodeObject decodes a structured config value into out, rejecting
+// unknown fields, duplicate keys and wrong types. It reports whether the
+// value decoded (an unset key keeps out's defaults and counts as decoded).
+func decodeObject(get ConfigGetter, k string, out any, p *problems) bool {
+	raw, ok := get(key(k))
+	if !ok || strings.TrimSpace(raw) == "" {
+		return true
+	}
+	if dup := duplicateKey([]byte(raw)); dup != "" {
+		p.add(key(k), "the name %q appears twice; names must be unique, remove or rename one", dup)
+		return false
+	}
+	if err := decodeStrict([]byte(raw), out); err != nil {
+		p.add(key(k), "%s", describeJSONError(err))
+		return false
+	}
+	return true
+}
+
+// decodeStrict decodes a JSON object into the struct out. Unlike plain
+// encoding/json it rejects keys that match a field only when case is
+// ignored: "ratelimit" is a typo, not rateLimit.
+func decodeStrict(raw []byte, out any) error {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err == nil {
+		known := map[string]bool{}
+		typ := reflect.TypeOf(out).Elem()
+		for i := range typ.NumField() {
+			name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+			known[name] = true
+		}
+		for _, f := range slices.Sorted(maps.Keys(fields)) {
+			if !known[f] {
+				return fmt.Errorf("json: unknown field %q", f)
+			}
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	return dec.Decode(out)
+}
+
+func describeJSONError(err error) string {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		return fmt.Sprintf("field %q has a %s value where a %s is expected; fix its type", typeErr.Field, typeErr.Value, typeErr.Type)
+	case errors.As(err, &syntaxErr):
+		return fmt.Sprintf("not a valid object (%v); write it as a YAML map in the stack file", err)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return fmt.Sprintf("%s is not a known setting; check its spelling against Pulumi.yaml's config schema", strings.TrimPrefix(err.Error(), "json: "))
+	default:
+		return fmt.Sprintf("cannot be read (%v); write it as a YAML map in the stack file", err)
+	}
+}
+
+// duplicateKey returns the first object key that appears twice in the same
+// JSON object, or "" if there is none (or the document does not parse; the
+// decoder reports that).
+func duplicateKey(raw []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	var walk func() (string, error)
+	walk = func() (string, error) {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", err
+		}
+		delim, ok := tok.(json.Delim)
+		if !ok {
+			return "", nil
+		}
+		switch delim {
+		case '{':
+			seen := map[string]bool{}
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return "", err
+				}
+				name, _ := kt.(string)
+				if seen[name] {
+					return name, nil
+				}
+				seen[name] = true
+				if d, err := walk(); d != "" || err != nil {
+					return d, err
+				}
+			}
+		case '[':
+			for dec.More() {
+				if d, err := walk(); d != "" || err != nil {
+					return d, err
+				}
+			}
+		}
+		_, err = dec.Token() // closing delimiter
+		return "", err
+	}
+	d, err := walk()
+	if err != nil && !errors.Is(err, io.EOF) {
+		return ""
+	}
+	return d
+}
+
+func parseTiers(get ConfigGetter, p *problems) map[string]Tier {
+	raw, ok := get(key("tiers"))
+	if !ok || strings.TrimSpace(raw) == "" {
+		return DefaultTiers()
+	}
+	if dup := duplicateKey([]byte(raw)); dup != "" {
+		p.add(key("tiers"), "tier %q is defined twice; tier names must be unique, remove or rename one", dup)
+		return nil
+	}
+	var tiers map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(raw), &tiers); err != nil {
+		p.add(key("tiers"), "must be a map of tier name to {deployment, rateLimit, burstLimit, quotaPerDay}: %v", err)
+		return nil
+	}
+	if len(tiers) == 0 {
+		p.add(key("tiers"), "no tiers defined; define at least one tier, e.g. basic: {deployment: pool, rateLimit: 10, burstLimit: 20, quotaPerDay: 10000}")
+		return nil
+	}
+	out := make(map[string]Tier, len(tiers))
+	for _, name := range slices.Sorted(maps.Keys(tiers)) {
+		k := key("tiers." + name)
+		if !tierNamePattern.MatchString(name) {
+			p.add(k, "%q is not a valid tier name; use 2-31 lowercase letters, digits or hyphens starting with a letter", name)
+			continue
+		}
+		var t Tier
+		if err := decodeStrict(tiers[name], &t); err != nil {
+			p.add(k, "%s", describeJSONError(err))
+			continue
+		}
+		switch t.Deployment {
+		case DeploymentPool, DeploymentSilo:
+		case "":
+			p.add(k+".deployment", "missing; every tier needs a deployment model: set it to %q or %q", DeploymentPool, DeploymentSilo)
+		default:
+			p.add(k+".deployment", "%q is not a deployment model; use %q or %q", t.Deployment, DeploymentPool, DeploymentSilo)
+		}
+		if t.RateLimit <= 0 {
+			p.add(k+".rateLimit", "must be a positive number of requests per second (got %v)", t.RateLimit)
+		}
+		if t.BurstLimit <= 0 {
+			p.add(k+".burstLimit", "must be a positive number of requests (got %d)", t.BurstLimit)
+		} else if t.RateLimit > 0 && float64(t.BurstLimit) < t.RateLimit {
+			p.add(k+".burstLimit", "%d is below rateLimit %v; API Gateway needs burstLimit >= rateLimit, raise burstLimit to at least %v", t.BurstLimit, t.RateLimit, t.RateLimit)
+		}
+		if t.QuotaPerDay <= 0 {
+			p.add(k+".quotaPerDay", "must be a positive number of requests per day (got %d)", t.QuotaPerDay)
+		} else if t.RateLimit > 0 && float64(t.QuotaPerDay) < t.RateLimit {
+			p.add(k+".quotaPerDay", "%d is below one second at rateLimit %v; raise quotaPerDay or lower rateLimit", t.QuotaPerDay, t.RateLimit)
+		}
+		if rc := t.ReservedConcurrency; rc != nil {
+			switch {
+			case *rc <= 0:
+				p.add(k+".reservedConcurrency", "must be a positive number of concurrent executions (got %d); remove it to use the unreserved pool", *rc)
+			case t.Deployment == DeploymentPool:
+				p.add(k+".reservedConcurrency", "applies only to silo tiers, whose tenants get dedicated functions; remove it from pool tier %q", name)
+			}
+		}
+		out[name] = t
+	}
+	return out
+}
+
+func validateWeb(w *WebConfig, p *problems) {
+	switch w.PriceClass {
+	case "PriceClass_100", "PriceClass_200", "PriceClass_All":
+	default:
+		p.add(key("web.priceClass"), "%q is not a CloudFront price class; use PriceClass_100, PriceClass_200 or PriceClass_All", w.PriceClass)
+	}
+	if w.Domain != "" && !domainPattern.MatchString(w.Domain) {
+		p.add(key("web.domain"), "%q is not a lowercase DNS name; use a name such as app.example.com", w.Domain)
+	}
+	switch {
+	case w.Domain != "" && w.CertificateArn == "":
+		p.add(key("web.certificateArn"), "missing; a custom domain needs an ACM certificate in us-east-1 for %s: set web.certificateArn", w.Domain)
+	case w.Domain == "" && w.CertificateArn != "":
+		p.add(key("web.domain"), "missing; web.certificateArn is set but no domain uses it: set web.domain or remove the certificate")
+	}
+	if w.CertificateArn != "" && !acmArnPattern.MatchString(w.CertificateArn) {
+		p.add(key("web.certificateArn"), "%q is not an ACM certificate ARN in us-east-1; CloudFront only accepts certificates from us-east-1", w.CertificateArn)
+	}
+}
+
+func validateCICD(c *CICDConfig, p *problems) {
+	if c.Repository != "" && !repoPattern.MatchString(c.Repository) {
+		p.add(key("cicd.repository"), "%q is not a GitHub repository; write it as owner/name", c.Repository)
+	}
+	if strings.TrimSpace(c.Branch) == "" || strings.ContainsAny(c.Branch, " ~^:?*[\\") {
+		p.add(key("cicd.branch"), "%q is not a branch name; set the branch the pipeline deploys, e.g. main", c.Branch)
+	}
+	if c.ConnectionArn != "" && !connArnPattern.MatchString(c.ConnectionArn) {
+		p.add(key("cicd.connectionArn"), "%q is not a CodeConnections connection ARN; remove it to let the program create the connection", c.ConnectionArn)
+	}
+}
+
+func validateVPC(v *VPCConfig, p *problems) {
+	switch v.NatGateways {
+	case NatNone, NatSingle, NatOnePerAz:
+	default:
+		p.add(key("vpc.natGateways"), "%q is not a NAT strategy; use %s, %s or %s", v.NatGateways, NatNone, NatSingle, NatOnePerAz)
+	}
+	if v.AvailabilityZones < 1 || v.AvailabilityZones > 6 {
+		p.add(key("vpc.availabilityZones"), "%d is out of range; use 1 to 6 (2 or more for high availability)", v.AvailabilityZones)
+	}
+	prefix, err := netip.ParsePrefix(v.CidrBlock)
+	switch {
+	case err != nil || !prefix.Addr().Is4():
+		p.add(key("vpc.cidrBlock"), "%q is not an IPv4 CIDR block; use e.g. 10.0.0.0/16", v.CidrBlock)
+	case prefix.Bits() < 16 || prefix.Bits() > 20:
+		p.add(key("vpc.cidrBlock"), "/%d leaves no room for the subnet layout or is larger than a VPC allows; use a prefix between /16 and /20", prefix.Bits())
+	case prefix.Masked() != prefix:
+		p.add(key("vpc.cidrBlock"), "%q has host bits set; use %s", v.CidrBlock, prefix.Masked())
+	}
+}
+
+func validateTenant(cfg *Config, p *problems) {
+	t := cfg.Tenant
+	if !ValidSlug(t.ID) {
+		p.add(key("tenant.id"), "%q is not a valid tenant id; use 3-63 lowercase letters, digits or inner hyphens", t.ID)
+	}
+	if !ValidSlug(t.Name) {
+		p.add(key("tenant.name"), "%q is not a valid tenant name; use 3-63 lowercase letters, digits or inner hyphens", t.Name)
+	}
+	tier, ok := cfg.Tiers[t.Tier]
+	switch {
+	case t.Tier == "":
+		p.add(key("tenant.tier"), "missing; set the silo tier this tenant is on")
+	case cfg.Tiers != nil && !ok:
+		p.add(key("tenant.tier"), "unknown tier %q; use one of %v", t.Tier, slices.Sorted(maps.Keys(cfg.Tiers)))
+	case ok && tier.Deployment == DeploymentPool:
+		p.add(key("tenant.tier"), "tier %q uses the pool model, whose tenants share the platform stack; a tenant stack needs a silo tier (%v)", t.Tier, siloTiers(cfg.Tiers))
+	}
+	switch {
+	case cfg.PlatformStack == "":
+		p.add(key("platformStack"), "missing on a tenant stack; set it to the platform stack to read, e.g. `pulumi config set platformStack myorg/tenantforge/dev`")
+	case !stackRefPattern.MatchString(cfg.PlatformStack):
+		p.add(key("platformStack"), "%q is not a stack name; use org/project/stack", cfg.PlatformStack)
+	case cfg.PlatformStack == cfg.Stack || strings.HasSuffix(cfg.PlatformStack, "/"+cfg.Stack):
+		p.add(key("platformStack"), "names this stack itself; set it to the platform stack the tenant belongs to")
+	}
+}
+
+func validateAdminEmail(email string, p *problems) {
+	if email == "" {
+		p.add(key("adminEmail"), "missing on the platform stack; set the SystemAdmin's address: `pulumi config set adminEmail ops@example.com`")
+		return
+	}
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Address != email || !strings.Contains(email[strings.LastIndex(email, "@")+1:], ".") {
+		p.add(key("adminEmail"), "%q is not a plain email address; use a form such as ops@example.com", email)
+	}
+}
+
+func siloTiers(tiers map[string]Tier) []string {
+	var out []string
+	for _, n := range slices.Sorted(maps.Keys(tiers)) {
+		if tiers[n].Deployment == DeploymentSilo {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// retentionDays are the values CloudWatch Logs accepts.
+var retentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+func validRetention(n int) bool { return slices.Contains(retentionDays, n) }

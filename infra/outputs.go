@@ -1,0 +1,23 @@
+package infra
+
+// Stack output names. The platform stack exports them and tenant stacks read
+// them through a StackReference, so both sides use these constants.
+const (
+	OutRegion            = "region"
+	OutEnvironment       = "environment"
+	OutRegistryTableName = "registryTableName"
+	OutRegistryTableArn  = "registryTableArn"
+	OutPooledTableName   = "pooledTableName"
+	OutPooledTableArn    = "pooledTableArn"
+	OutEventBusName      = "eventBusName"
+	OutEventBusArn       = "eventBusArn"
+	OutAuditTrailName    = "auditTrailName"
+	OutVpcID             = "vpcId"
+	OutTiers             = "tiers"
+
+	OutTenantID      = "tenantId"
+	OutTenantTier    = "tenantTier"
+	OutDataTableName = "dataTableName"
+	OutDataTableArn  = "dataTableArn"
+	OutPlatformStack = "platformStack"
+)

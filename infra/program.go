@@ -1,0 +1,100 @@
+package infra
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// LoadConfig reads and validates the stack's whole configuration once.
+func LoadConfig(ctx *pulumi.Context) (*Config, error) {
+	return ParseConfig(ctx.Project(), ctx.Stack(), ctx.GetConfig)
+}
+
+// Program is the Pulumi program: it loads the config, then composes the
+// platform stack or, when the config names a tenant, that silo tenant's
+// stack. Invalid config fails here, before any resource is registered.
+func Program(artifacts Artifacts) pulumi.RunFunc {
+	return func(ctx *pulumi.Context) error {
+		cfg, err := LoadConfig(ctx)
+		if err != nil {
+			return err
+		}
+		if cfg.IsTenantStack() {
+			return ComposeTenant(ctx, cfg, artifacts)
+		}
+		return ComposePlatform(ctx, cfg, artifacts)
+	}
+}
+
+// ComposePlatform builds the platform stack: the shared services every
+// tenant uses, the audit trail and, when configured, the VPC.
+func ComposePlatform(ctx *pulumi.Context, cfg *Config, _ Artifacts) error {
+	providers, err := NewProviders(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	namer := Namer{Project: cfg.Project, Stack: cfg.Stack}
+	shared, err := NewSharedServices(ctx, "shared", &SharedServicesArgs{
+		Namer:              namer,
+		DeletionProtection: !cfg.IsDev(),
+	}, providers.RegionalOpt())
+	if err != nil {
+		return err
+	}
+	if cfg.AuditTrail.Enabled {
+		audit, err := NewAuditTrail(ctx, "audit", &AuditTrailArgs{
+			Namer:         namer,
+			RetentionDays: cfg.AuditTrail.RetentionDays,
+			ForceDestroy:  cfg.IsDev(),
+		}, providers.RegionalOpt())
+		if err != nil {
+			return err
+		}
+		ctx.Export(OutAuditTrailName, audit.TrailName)
+	}
+	if cfg.VPC.Enabled {
+		network, err := NewNetwork(ctx, "network", &NetworkArgs{VPC: cfg.VPC}, providers.RegionalOpt())
+		if err != nil {
+			return err
+		}
+		ctx.Export(OutVpcID, network.VpcID)
+	}
+	ctx.Export(OutRegion, pulumi.String(cfg.Region))
+	ctx.Export(OutEnvironment, pulumi.String(cfg.Environment))
+	ctx.Export(OutTiers, pulumi.ToStringArray(cfg.TierNames()))
+	ctx.Export(OutRegistryTableName, shared.RegistryTableName)
+	ctx.Export(OutRegistryTableArn, shared.RegistryTableArn)
+	ctx.Export(OutPooledTableName, shared.PooledTableName)
+	ctx.Export(OutPooledTableArn, shared.PooledTableArn)
+	ctx.Export(OutEventBusName, shared.EventBusName)
+	ctx.Export(OutEventBusArn, shared.EventBusArn)
+	return nil
+}
+
+// ComposeTenant builds one silo tenant's stack: its own data table, and a
+// typed reference to the platform stack it belongs to.
+func ComposeTenant(ctx *pulumi.Context, cfg *Config, _ Artifacts) error {
+	providers, err := NewProviders(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	namer := Namer{Project: cfg.Project, Stack: cfg.Stack}
+	platform, err := NewPlatformRef(ctx, "platform", &PlatformRefArgs{Stack: cfg.PlatformStack})
+	if err != nil {
+		return err
+	}
+	data, err := NewDataStore(ctx, "tenant-data", &DataStoreArgs{
+		TableName:          namer.Name("data", MaxDynamoTableName),
+		Tenancy:            DeploymentSilo,
+		DeletionProtection: !cfg.IsDev(),
+	}, providers.RegionalOpt())
+	if err != nil {
+		return err
+	}
+	ctx.Export(OutTenantID, pulumi.String(cfg.Tenant.ID))
+	ctx.Export(OutTenantTier, pulumi.String(cfg.Tenant.Tier))
+	ctx.Export(OutPlatformStack, pulumi.String(cfg.PlatformStack))
+	ctx.Export(OutDataTableName, data.TableName)
+	ctx.Export(OutDataTableArn, data.TableArn)
+	ctx.Export(OutRegistryTableName, platform.RegistryTableName)
+	return nil
+}
