@@ -67,7 +67,7 @@ func NewAuditTrail(ctx *pulumi.Context, name string, args *AuditTrailArgs, opts 
 				RetentionInDays: pulumi.Int(args.RetentionDays),
 			},
 		},
-	}, pulumi.Parent(c))
+	}, remoteChildOpts(c)...)
 	if err != nil {
 		return nil, err
 	}

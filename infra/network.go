@@ -39,7 +39,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	if err != nil {
 		return nil, err
 	}
-	vpc, err := ec2.NewVpc(ctx, name+"-vpc", vpcArgs, pulumi.Parent(c))
+	vpc, err := ec2.NewVpc(ctx, name+"-vpc", vpcArgs, remoteChildOpts(c)...)
 	if err != nil {
 		return nil, err
 	}
