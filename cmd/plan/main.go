@@ -47,7 +47,7 @@ func run() error {
 		}
 		fmt.Printf("%-24s %3d resources  %s  %s  %s  %s\n", s.Name, len(s.Document.Resources), files.JSON, files.Markdown, files.Dot, svg)
 		if *golden != "" {
-			snap, err := plan.Snapshot(s.Document, *dir, *artifacts)
+			snap, err := plan.Snapshot(s.Document, *dir)
 			if err != nil {
 				return err
 			}

@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -117,7 +118,11 @@ func Run(opts Options, program pulumi.RunFunc) (*Recording, error) {
 			if err != nil {
 				return fmt.Errorf("stack output %q: %w", name, err)
 			}
-			out.Outputs[name] = res.Value
+			plain, err := jsonPlain(res.Value)
+			if err != nil {
+				return fmt.Errorf("stack output %q: %w", name, err)
+			}
+			out.Outputs[name] = plain
 			if res.Secret {
 				out.SecretOutputs[name] = true
 			}
@@ -280,3 +285,15 @@ func stableHex(urn string, n int) string {
 // ErrNoStackOutputs is returned for a StackReference to a stack the run was
 // not given outputs for.
 var ErrNoStackOutputs = errors.New("mockcloud: no outputs were given for the referenced stack")
+
+// jsonPlain turns a resolved output into the plain JSON-shaped value a stack
+// output has in Pulumi's state ([]any, map[string]any, float64, ...).
+func jsonPlain(v any) (any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var out any
+	err = json.Unmarshal(b, &out)
+	return out, err
+}

@@ -1,26 +1,59 @@
 package plan
 
 import (
-	"bytes"
 	"path/filepath"
 )
 
 // Snapshot is the plan as the golden files keep it: the JSON document with
-// machine-specific paths (the project directory, the artifacts directory)
-// replaced by placeholders, so the snapshot is the same on every machine.
-func Snapshot(d *Document, projectDir, artifactsDir string) ([]byte, error) {
-	js, err := d.JSON()
+// the paths of assets and archives (Lambda packages) made relative to the
+// project directory, so the snapshot is the same on every machine and from
+// every working directory.
+func Snapshot(d *Document, projectDir string) ([]byte, error) {
+	root, err := filepath.Abs(projectDir)
 	if err != nil {
 		return nil, err
 	}
-	for placeholder, dir := range map[string]string{"<artifacts>": artifactsDir, "<project>": projectDir} {
-		if dir == "" || dir == "." {
-			continue
-		}
-		if abs, err := filepath.Abs(dir); err == nil {
-			js = bytes.ReplaceAll(js, []byte(abs), []byte(placeholder))
-		}
-		js = bytes.ReplaceAll(js, []byte(dir), []byte(placeholder))
+	copyDoc := *d
+	copyDoc.Resources = make([]Resource, len(d.Resources))
+	for i, r := range d.Resources {
+		r.Inputs = relativePaths(r.Inputs, root).(map[string]any)
+		copyDoc.Resources[i] = r
 	}
-	return js, nil
+	return copyDoc.JSON()
+}
+
+// relativePaths returns a copy of v in which {"archive": path} and
+// {"asset": path} values hold paths relative to root.
+func relativePaths(v any, root string) any {
+	switch t := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, e := range t {
+			if s, ok := e.(string); ok && len(t) == 1 && (k == "archive" || k == "asset") && s != "" {
+				out[k] = relativeTo(root, s)
+				continue
+			}
+			out[k] = relativePaths(e, root)
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, e := range t {
+			out[i] = relativePaths(e, root)
+		}
+		return out
+	}
+	return v
+}
+
+func relativeTo(root, path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return path
+	}
+	rel, err := filepath.Rel(root, abs)
+	if err != nil {
+		return path
+	}
+	return filepath.ToSlash(rel)
 }

@@ -108,7 +108,7 @@ func (p *Project) LoadStack(dir, stack string) (*Stack, error) {
 				return nil, fmt.Errorf("%s: %s: %w", file, full, err)
 			}
 		}
-		s, err := encode(v)
+		s, err := Encode(v)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %s: %w", file, full, err)
 		}
@@ -129,7 +129,7 @@ func (p *Project) LoadStack(dir, stack string) (*Stack, error) {
 		if def == nil {
 			return nil, fmt.Errorf("%s: %s is required by Pulumi.yaml and not set: run `pulumi config set %s <value> --stack %s`", file, full, k, stack)
 		}
-		s, err := encode(def)
+		s, err := Encode(def)
 		if err != nil {
 			return nil, fmt.Errorf("Pulumi.yaml: default of %s: %w", k, err)
 		}
@@ -139,8 +139,8 @@ func (p *Project) LoadStack(dir, stack string) (*Stack, error) {
 	return out, nil
 }
 
-// encode renders a config value as the string the program receives.
-func encode(v any) (string, error) {
+// Encode renders a config value as the string the program receives.
+func Encode(v any) (string, error) {
 	switch t := v.(type) {
 	case string:
 		return t, nil

@@ -1,0 +1,236 @@
+package tests
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tenantforge/tenantforge/infra"
+	"github.com/tenantforge/tenantforge/internal/mockcloud"
+)
+
+const (
+	typeProvider   = "pulumi:providers:aws"
+	typeTable      = "aws:dynamodb/table:Table"
+	typeEventBus   = "aws:cloudwatch/eventBus:EventBus"
+	typeTrail      = "awsx:cloudtrail:Trail"
+	typeVpc        = "awsx:ec2:Vpc"
+	typeSG         = "aws:ec2/securityGroup:SecurityGroup"
+	typeStackRef   = "pulumi:pulumi:StackReference"
+	typeShared     = "tenantforge:shared:SharedServices"
+	typeDataStore  = "tenantforge:data:DataStore"
+	typeAudit      = "tenantforge:audit:AuditTrail"
+	typeNetwork    = "tenantforge:network:Network"
+	typePlatRef    = "tenantforge:stack:PlatformRef"
+	regionalURNEnd = "::pulumi:providers:aws::aws"
+	globalURNEnd   = "::pulumi:providers:aws::aws-global"
+)
+
+func TestPlatformStackResourceSet(t *testing.T) {
+	rec := run(t, "dev", stackConfig(t, "dev"), nil)
+	assert.Equal(t, map[string]int{
+		typeProvider:  2, // regional and us-east-1
+		typeShared:    1,
+		typeTable:     2, // tenant registry, pooled data
+		typeDataStore: 1,
+		typeEventBus:  1,
+		typeAudit:     1,
+		typeTrail:     1,
+	}, rec.CountByType(), "the dev platform stack registers a different resource set than its config asks for")
+	assert.Empty(t, rec.OfType(typeVpc), "the VPC is off by default: a NAT gateway costs money every hour")
+	assert.Equal(t, "tenantforge-dev-registry", rec.Outputs[infra.OutRegistryTableName])
+	assert.Equal(t, "arn:aws:dynamodb:eu-west-1:123456789012:table/tenantforge-dev-pooled-data", rec.Outputs[infra.OutPooledTableArn])
+	assert.Equal(t, []any{"basic", "platinum", "premium", "standard"}, rec.Outputs[infra.OutTiers])
+}
+
+func TestTenantStackResourceSet(t *testing.T) {
+	rec := run(t, "dev-tenant-example", stackConfig(t, "dev-tenant-example"), platformOutputs(t))
+	assert.Equal(t, map[string]int{
+		typeProvider:  2,
+		typePlatRef:   1,
+		typeStackRef:  1,
+		typeDataStore: 1,
+		typeTable:     1,
+	}, rec.CountByType(), "a silo tenant stack must hold only that tenant's resources")
+	ref := find(t, rec, typeStackRef, "platform-stack")
+	assert.Equal(t, "organization/tenantforge/dev", ref.Input("name"))
+	table := find(t, rec, typeTable, "tenant-data-table")
+	assert.Equal(t, "tenantforge-dev-tenant-example-data", table.Input("name"))
+	assert.Equal(t, "tenantforge-dev-registry", rec.Outputs[infra.OutRegistryTableName], "the tenant stack must read the platform registry through the StackReference")
+	assert.Equal(t, "example", rec.Outputs[infra.OutTenantID])
+}
+
+// Every resource must belong to one of our components, so the resource tree
+// reads as the architecture and a component's children move with it.
+// Providers stay at the top on purpose (see infra.NewProviders).
+func TestEveryResourceDescendsFromAComponent(t *testing.T) {
+	for _, s := range planRepo(t) {
+		rec := s.Recording
+		for _, r := range rec.Resources {
+			if r.IsProvider() || strings.HasPrefix(r.Type, "tenantforge:") {
+				continue
+			}
+			var owner string
+			for _, a := range rec.Ancestors(r) {
+				if strings.HasPrefix(a.Type, "tenantforge:") {
+					owner = a.URN
+					break
+				}
+			}
+			assert.NotEmpty(t, owner, "%s: %s %s has no tenantforge component above it: it would be orphaned at the stack root", s.Name, r.Type, r.Name)
+		}
+		for _, r := range rec.OfType("") {
+			t.Errorf("%s: a resource without a type was registered: %s", s.Name, r.URN)
+		}
+	}
+}
+
+func TestURNsAreUnique(t *testing.T) {
+	for _, s := range planRepo(t) {
+		seen := map[string]bool{}
+		for _, r := range s.Recording.Resources {
+			assert.False(t, seen[r.URN], "%s: URN %s registered twice: the second would fail at deploy time", s.Name, r.URN)
+			seen[r.URN] = true
+		}
+		assert.NotEmpty(t, seen)
+	}
+}
+
+// The default tags reach every taggable resource because every AWS resource
+// (and every awsx component, which hands the provider to its children) is
+// managed by one of the two explicit providers, and both carry the tags.
+func TestEveryAWSResourceCarriesTheDefaultTags(t *testing.T) {
+	for _, s := range planRepo(t) {
+		rec := s.Recording
+		want := map[string]any{"project": "tenantforge", "stack": s.Name, "environment": "dev", "managed-by": "pulumi"}
+		if strings.Contains(s.Name, "-tenant-") {
+			want["tenant-id"] = "example"
+		}
+		providers := rec.OfType(typeProvider)
+		require.Len(t, providers, 2, "%s: exactly the regional and the us-east-1 provider", s.Name)
+		regions := map[string]any{}
+		for _, p := range providers {
+			assert.Equal(t, map[string]any{"tags": want}, p.Input("defaultTags"), "%s: provider %s must apply exactly the stack's default tags", s.Name, p.Name)
+			regions[p.Name] = p.Input("region")
+		}
+		assert.Equal(t, map[string]any{"aws": "eu-west-1", "aws-global": "us-east-1"}, regions)
+
+		managed := 0
+		for _, r := range rec.Resources {
+			isAWS := strings.HasPrefix(r.Type, "aws:") && r.Custom
+			isAwsx := strings.HasPrefix(r.Type, "awsx:")
+			if !isAWS && !isAwsx {
+				continue
+			}
+			managed++
+			provider := r.Provider
+			if isAwsx {
+				provider = r.Providers["aws"]
+			}
+			assert.True(t, strings.HasSuffix(provider, regionalURNEnd) || strings.HasSuffix(provider, globalURNEnd),
+				"%s: %s %s is managed by %q, not one of the stack's providers: it would miss the default tags", s.Name, r.Type, r.Name, provider)
+			if tagsAll, ok := r.Output("tagsAll").(map[string]any); ok {
+				for k, v := range want {
+					assert.Equal(t, v, tagsAll[k], "%s: %s %s lacks default tag %s", s.Name, r.Type, r.Name, k)
+				}
+			}
+		}
+		assert.NotZero(t, managed)
+	}
+}
+
+func TestInvalidConfigFailsBeforeAnyResource(t *testing.T) {
+	rec, err := tryRun("dev", stackConfig(t, "dev", "tiers", `{"basic":{"deployment":"pool","rateLimit":10,"burstLimit":5,"quotaPerDay":100}}`), nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "tenantforge:tiers.basic.burstLimit")
+	assert.Contains(t, err.Error(), "raise burstLimit to at least 10")
+	assert.Empty(t, rec.Resources, "invalid config must stop the program before it registers anything")
+}
+
+func TestDeletionProtectionOutsideDev(t *testing.T) {
+	for env, protected := range map[string]bool{"dev": false, "prod": true} {
+		rec := run(t, "dev", stackConfig(t, "dev", "environment", env), nil)
+		tables := rec.OfType(typeTable)
+		require.Len(t, tables, 2)
+		for _, table := range tables {
+			assert.Equal(t, protected, table.Input("deletionProtectionEnabled"), "%s: table %s deletion protection", env, table.Name)
+			assert.Equal(t, map[string]any{"enabled": true}, table.Input("pointInTimeRecovery"), "%s: table %s must keep point-in-time recovery", env, table.Name)
+			assert.Equal(t, map[string]any{"enabled": true}, table.Input("serverSideEncryption"))
+			assert.Equal(t, "PAY_PER_REQUEST", table.Input("billingMode"), "on-demand tables cost nothing while idle")
+		}
+		trail := find(t, rec, typeTrail, "audit-trail")
+		assert.Equal(t, !protected, trail.Input("s3Bucket").(map[string]any)["args"].(map[string]any)["forceDestroy"],
+			"%s: only dev may destroy the audit log bucket with its contents", env)
+	}
+}
+
+func TestAuditTrailInputs(t *testing.T) {
+	rec := run(t, "dev", stackConfig(t, "dev"), nil)
+	trail := find(t, rec, typeTrail, "audit-trail")
+	assert.Equal(t, map[string]any{
+		"name":                       "tenantforge-dev-audit",
+		"isMultiRegionTrail":         true,
+		"includeGlobalServiceEvents": true,
+		"enableLogFileValidation":    true,
+		"enableLogging":              true,
+		"s3Bucket": map[string]any{"args": map[string]any{
+			"forceDestroy": true,
+			"serverSideEncryptionConfiguration": map[string]any{"rule": map[string]any{
+				"applyServerSideEncryptionByDefault": map[string]any{"sseAlgorithm": "AES256"},
+			}},
+			"versioning": map[string]any{"enabled": true},
+		}},
+		"cloudWatchLogsGroup": map[string]any{
+			"enable": true,
+			"args":   map[string]any{"name": "/aws/cloudtrail/tenantforge-dev-audit", "retentionInDays": float64(30)},
+		},
+	}, trail.PlainInputs())
+	assert.True(t, trail.Remote, "the trail is awsx's component, run by its plugin")
+
+	off := run(t, "dev", stackConfig(t, "dev", "auditTrail", `{"enabled":false,"retentionDays":90}`), nil)
+	assert.Empty(t, off.OfType(typeTrail), "auditTrail.enabled=false must remove the trail")
+	assert.Empty(t, off.OfType(typeAudit))
+	assert.NotContains(t, off.Outputs, infra.OutAuditTrailName)
+}
+
+func TestOptionalVPC(t *testing.T) {
+	rec := run(t, "dev", stackConfig(t, "dev", "vpc", `{"enabled":true,"cidrBlock":"10.20.0.0/16","availabilityZones":3,"natGateways":"Single"}`), nil)
+	vpc := find(t, rec, typeVpc, "network-vpc")
+	assert.Equal(t, map[string]any{
+		"cidrBlock":                 "10.20.0.0/16",
+		"numberOfAvailabilityZones": float64(3),
+		"enableDnsHostnames":        true,
+		"enableDnsSupport":          true,
+		"natGateways":               map[string]any{"strategy": "Single"},
+		"subnetStrategy":            "Auto",
+		"subnetSpecs": []any{
+			map[string]any{"type": "Public", "name": "public", "cidrMask": float64(24)},
+			map[string]any{"type": "Private", "name": "private", "cidrMask": float64(20)},
+		},
+	}, vpc.PlainInputs(), "NAT and subnet strategies must be explicit, never awsx's defaults (one NAT gateway per zone)")
+	sg := find(t, rec, typeSG, "network-functions")
+	assert.Empty(t, sg.Input("ingress"), "functions accept no inbound traffic")
+	assert.Regexp(t, `^vpc-[0-9a-f]{17}$`, rec.Outputs[infra.OutVpcID])
+	assert.Equal(t, rec.Outputs[infra.OutVpcID], sg.Input("vpcId"), "the security group must be in the stack's VPC")
+
+	isolated := run(t, "dev", stackConfig(t, "dev", "vpc", `{"enabled":true,"cidrBlock":"10.0.0.0/20","availabilityZones":2,"natGateways":"None"}`), nil)
+	vpc = find(t, isolated, typeVpc, "network-vpc")
+	assert.Equal(t, []any{map[string]any{"type": "Isolated", "name": "isolated", "cidrMask": float64(24)}}, vpc.Input("subnetSpecs"),
+		"without NAT gateways the functions get isolated subnets and no public subnets")
+	assert.Equal(t, map[string]any{"strategy": "None"}, vpc.Input("natGateways"))
+}
+
+func TestTenantStackNeedsThePlatformStack(t *testing.T) {
+	_, err := tryRun("dev-tenant-example", stackConfig(t, "dev-tenant-example"), nil)
+	require.Error(t, err)
+	assert.True(t, errors.Is(err, mockcloud.ErrNoStackOutputs) || strings.Contains(err.Error(), mockcloud.ErrNoStackOutputs.Error()), err.Error())
+
+	// A platform stack that was never deployed has no outputs: the tenant
+	// stack must say what to do instead of creating resources with "".
+	_, err = tryRun("dev-tenant-example", stackConfig(t, "dev-tenant-example"), map[string]map[string]any{"organization/tenantforge/dev": {}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "run `pulumi up` on the platform stack first")
+}
