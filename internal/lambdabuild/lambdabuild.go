@@ -1,0 +1,145 @@
+// Package lambdabuild cross-compiles the Lambda functions in lambdas/ for
+// the provided.al2023 arm64 runtime and packages each as a zip holding one
+// executable named bootstrap. Packages are reproducible: the same code gives
+// byte-identical zips, so a function's code hash changes only when its code
+// does.
+package lambdabuild
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// ZipTime is the modification time of every packaged file (the zip epoch):
+// a fixed timestamp keeps packages byte-identical across builds.
+var ZipTime = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Function is one function to build: its name (lambdas/<name>) and the Go
+// package path of its main package, relative to the module root.
+type Function struct {
+	Name    string
+	Package string
+}
+
+// Result is one built package.
+type Result struct {
+	Function
+	Zip  string
+	Size int64
+}
+
+// Discover lists the functions under root/lambdas: every directory that
+// holds a main.go.
+func Discover(root string) ([]Function, error) {
+	entries, err := os.ReadDir(filepath.Join(root, "lambdas"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []Function
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(root, "lambdas", e.Name(), "main.go")); err == nil {
+			out = append(out, Function{Name: e.Name(), Package: "./lambdas/" + e.Name()})
+		}
+	}
+	return out, nil
+}
+
+// Build compiles the functions with one `go build` (so shared packages are
+// compiled once) and writes outDir/<name>.zip for each.
+func Build(ctx context.Context, root, outDir string, functions []Function) ([]Result, error) {
+	if len(functions) == 0 {
+		return nil, nil
+	}
+	bin, err := os.MkdirTemp("", "lambdabuild-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(bin)
+
+	args := []string{"build", "-tags", "lambda.norpc", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-o", bin + string(filepath.Separator)}
+	for _, f := range functions {
+		args = append(args, f.Package)
+	}
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return nil, err
+	}
+	var results []Result
+	for _, f := range functions {
+		exe := filepath.Join(bin, filepath.Base(f.Package))
+		zipPath := filepath.Join(outDir, f.Name+".zip")
+		size, err := WriteZip(zipPath, map[string]string{"bootstrap": exe})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f.Name, err)
+		}
+		results = append(results, Result{Function: f, Zip: zipPath, Size: size})
+	}
+	return results, nil
+}
+
+// WriteZip writes a reproducible zip: entries in name order, each
+// executable (0755) with the fixed ZipTime. files maps the name inside the
+// zip to the file on disk. It returns the zip's size. An unchanged zip is
+// not rewritten, so its modification time says when the code last changed.
+func WriteZip(path string, files map[string]string) (int64, error) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if err := addFile(zw, name, files[name]); err != nil {
+			return 0, err
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return 0, err
+	}
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, buf.Bytes()) {
+		return int64(buf.Len()), nil
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
+		return 0, err
+	}
+	return int64(buf.Len()), os.Rename(tmp, path)
+}
+
+func addFile(zw *zip.Writer, name, src string) error {
+	f, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	hdr := &zip.FileHeader{Name: name, Method: zip.Deflate, Modified: ZipTime}
+	hdr.SetMode(0o755)
+	w, err := zw.CreateHeader(hdr)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(w, f)
+	return err
+}

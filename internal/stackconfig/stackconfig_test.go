@@ -1,0 +1,72 @@
+package stackconfig
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const project = `name: demo
+runtime: go
+config:
+  env: {type: string, default: dev}
+  limits: {type: object, default: {rate: 1}}
+  size: {type: integer, default: 3}
+  name: {type: string}
+`
+
+func write(t *testing.T, files map[string]string) string {
+	dir := t.TempDir()
+	for name, body := range files {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644))
+	}
+	return dir
+}
+
+func TestLoadStackMergesDefaultsAndEncodesObjects(t *testing.T) {
+	dir := write(t, map[string]string{
+		"Pulumi.yaml": project,
+		"Pulumi.dev.yaml": `config:
+  aws:region: eu-west-1
+  demo:name: shop
+  demo:limits: {rate: 5, burst: 10}
+  demo:token:
+    secure: AAABAJ1
+`,
+	})
+	p, err := LoadProject(dir)
+	require.NoError(t, err)
+	names, err := StackNames(dir)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"dev"}, names)
+	s, err := p.LoadStack(dir, "dev")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{
+		"aws:region":  "eu-west-1",
+		"demo:name":   "shop",
+		"demo:limits": `{"burst":10,"rate":5}`,
+		"demo:token":  Secret,
+		"demo:env":    "dev",
+		"demo:size":   "3",
+	}, s.Config)
+	assert.Equal(t, []string{"demo:token"}, s.SecretKeys)
+}
+
+func TestLoadStackRejectsWrongTypesAndMissingRequiredKeys(t *testing.T) {
+	dir := write(t, map[string]string{
+		"Pulumi.yaml":       project,
+		"Pulumi.bad.yaml":   "config:\n  demo:name: shop\n  demo:size: many\n",
+		"Pulumi.short.yaml": "config:\n  demo:env: prod\n",
+	})
+	p, err := LoadProject(dir)
+	require.NoError(t, err)
+	_, err = p.LoadStack(dir, "bad")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "demo:size: Pulumi.yaml declares it as integer")
+	_, err = p.LoadStack(dir, "short")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "pulumi config set name <value> --stack short")
+}
