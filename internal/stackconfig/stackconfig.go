@@ -53,10 +53,10 @@ func LoadProject(dir string) (*Project, error) {
 	}
 	var p Project
 	if err := yaml.Unmarshal(raw, &p); err != nil {
-		return nil, fmt.Errorf("Pulumi.yaml: %w", err)
+		return nil, fmt.Errorf("reading Pulumi.yaml: %w", err)
 	}
 	if p.Name == "" {
-		return nil, errors.New("Pulumi.yaml: the project has no name")
+		return nil, errors.New("the project in Pulumi.yaml has no name: set name: tenantforge")
 	}
 	return &p, nil
 }
@@ -131,7 +131,7 @@ func (p *Project) LoadStack(dir, stack string) (*Stack, error) {
 		}
 		s, err := Encode(def)
 		if err != nil {
-			return nil, fmt.Errorf("Pulumi.yaml: default of %s: %w", k, err)
+			return nil, fmt.Errorf("the default of %s in Pulumi.yaml: %w", k, err)
 		}
 		out.Config[full] = s
 	}
@@ -175,7 +175,7 @@ func checkType(typ string, v any) error {
 		_, ok = v.(map[string]any)
 	}
 	if !ok {
-		return fmt.Errorf("Pulumi.yaml declares it as %s, the stack file sets %T", typ, v)
+		return fmt.Errorf("the type is %s in Pulumi.yaml but the stack file sets a %T; fix the value", typ, v)
 	}
 	return nil
 }

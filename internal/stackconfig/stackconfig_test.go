@@ -65,7 +65,7 @@ func TestLoadStackRejectsWrongTypesAndMissingRequiredKeys(t *testing.T) {
 	require.NoError(t, err)
 	_, err = p.LoadStack(dir, "bad")
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "demo:size: Pulumi.yaml declares it as integer")
+	assert.Contains(t, err.Error(), "demo:size: the type is integer in Pulumi.yaml")
 	_, err = p.LoadStack(dir, "short")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "pulumi config set name <value> --stack short")

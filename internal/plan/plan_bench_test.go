@@ -1,0 +1,22 @@
+package plan
+
+import (
+	"testing"
+
+	"github.com/tenantforge/tenantforge/infra"
+)
+
+// BenchmarkPlanRepository measures `make plan`'s core: running the program
+// for every stack file of the repository under the recording mock.
+func BenchmarkPlanRepository(b *testing.B) {
+	p := &Planner{Dir: "../..", Artifacts: infra.Artifacts{Dir: b.TempDir()}}
+	for b.Loop() {
+		stacks, err := p.PlanAll()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(stacks) < 2 {
+			b.Fatalf("planned %d stacks, want the platform and the example tenant", len(stacks))
+		}
+	}
+}
