@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/tenantforge/tenantforge/shared/tenancy"
 )
 
 // ConfigNamespace is the Pulumi config namespace of every tenantforge key.
@@ -48,6 +50,7 @@ type Config struct {
 	CICD             CICDConfig
 	AuditTrail       AuditTrailConfig
 	VPC              VPCConfig
+	Identity         IdentityConfig
 
 	// Tenant is set only on a silo tenant's stack.
 	Tenant *TenantConfig
@@ -94,6 +97,22 @@ type VPCConfig struct {
 	NatGateways       string `json:"natGateways"`
 }
 
+// Advanced security modes of the Cognito user pool.
+const (
+	AdvancedSecurityOff      = "OFF"
+	AdvancedSecurityAudit    = "AUDIT"
+	AdvancedSecurityEnforced = "ENFORCED"
+)
+
+// IdentityConfig configures sign-in: Cognito token lifetimes, advanced
+// security, and how long the authorizer caches a decision.
+type IdentityConfig struct {
+	AdvancedSecurity       string `json:"advancedSecurity"`
+	IDTokenMinutes         int    `json:"idTokenMinutes"`
+	RefreshTokenDays       int    `json:"refreshTokenDays"`
+	AuthorizerCacheSeconds int    `json:"authorizerCacheSeconds"`
+}
+
 // TenantConfig identifies the silo tenant a tenant stack is for.
 type TenantConfig struct {
 	ID   string `json:"id"`
@@ -133,6 +152,9 @@ const (
 	DefaultAuditRetention   = 90
 	DefaultVPCCidr          = "10.0.0.0/16"
 	DefaultVPCZones         = 2
+	DefaultIDTokenMinutes   = 60
+	DefaultRefreshTokenDays = 30
+	DefaultAuthorizerCache  = 60
 )
 
 // ConfigGetter returns the raw value of a fully qualified config key
@@ -167,7 +189,6 @@ func (p *problems) add(key, format string, args ...any) {
 }
 
 var (
-	slugPattern     = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
 	tierNamePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{1,30}$`)
 	envPattern      = regexp.MustCompile(`^[a-z][a-z0-9-]{1,15}$`)
 	repoPattern     = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
@@ -177,12 +198,6 @@ var (
 	acmArnPattern   = regexp.MustCompile(`^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate/[A-Za-z0-9-]+$`)
 	connArnPattern  = regexp.MustCompile(`^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/[A-Za-z0-9-]+$`)
 )
-
-// ValidSlug reports whether s is a lowercase slug of 3 to 63 characters:
-// letters, digits and inner hyphens. Tenant ids and names use it.
-func ValidSlug(s string) bool {
-	return len(s) >= 3 && len(s) <= 63 && slugPattern.MatchString(s)
-}
 
 func key(k string) string { return ConfigNamespace + ":" + k }
 
@@ -232,6 +247,11 @@ func ParseConfig(project, stack string, get ConfigGetter) (*Config, error) {
 	cfg.VPC = VPCConfig{CidrBlock: DefaultVPCCidr, AvailabilityZones: DefaultVPCZones, NatGateways: NatSingle}
 	if decodeObject(get, "vpc", &cfg.VPC, p) {
 		validateVPC(&cfg.VPC, p)
+	}
+
+	cfg.Identity = IdentityConfig{AdvancedSecurity: AdvancedSecurityOff, IDTokenMinutes: DefaultIDTokenMinutes, RefreshTokenDays: DefaultRefreshTokenDays, AuthorizerCacheSeconds: DefaultAuthorizerCache}
+	if decodeObject(get, "identity", &cfg.Identity, p) {
+		validateIdentity(&cfg.Identity, p)
 	}
 
 	var tenant TenantConfig
@@ -484,12 +504,29 @@ func validateVPC(v *VPCConfig, p *problems) {
 	}
 }
 
+func validateIdentity(c *IdentityConfig, p *problems) {
+	switch c.AdvancedSecurity {
+	case AdvancedSecurityOff, AdvancedSecurityAudit, AdvancedSecurityEnforced:
+	default:
+		p.add(key("identity.advancedSecurity"), "%q is not a Cognito advanced security mode; use OFF, AUDIT or ENFORCED", c.AdvancedSecurity)
+	}
+	if c.IDTokenMinutes < 5 || c.IDTokenMinutes > 1440 {
+		p.add(key("identity.idTokenMinutes"), "%d is outside what Cognito allows; use 5 to 1440 minutes", c.IDTokenMinutes)
+	}
+	if c.RefreshTokenDays < 1 || c.RefreshTokenDays > 3650 {
+		p.add(key("identity.refreshTokenDays"), "%d is outside what Cognito allows; use 1 to 3650 days", c.RefreshTokenDays)
+	}
+	if c.AuthorizerCacheSeconds < 0 || c.AuthorizerCacheSeconds > 60 {
+		p.add(key("identity.authorizerCacheSeconds"), "%d is out of range; use 0 to 60 seconds, so a suspended tenant is refused within a minute", c.AuthorizerCacheSeconds)
+	}
+}
+
 func validateTenant(cfg *Config, p *problems) {
 	t := cfg.Tenant
-	if !ValidSlug(t.ID) {
+	if !tenancy.ValidSlug(t.ID) {
 		p.add(key("tenant.id"), "%q is not a valid tenant id; use 3-63 lowercase letters, digits or inner hyphens", t.ID)
 	}
-	if !ValidSlug(t.Name) {
+	if !tenancy.ValidSlug(t.Name) {
 		p.add(key("tenant.name"), "%q is not a valid tenant name; use 3-63 lowercase letters, digits or inner hyphens", t.Name)
 	}
 	tier, ok := cfg.Tiers[t.Tier]

@@ -59,6 +59,7 @@ func TestParseConfigDefaults(t *testing.T) {
 	assert.Equal(t, WebConfig{PriceClass: "PriceClass_100"}, cfg.Web)
 	assert.Equal(t, "main", cfg.CICD.Branch)
 	assert.Equal(t, 30, cfg.LogRetentionDays)
+	assert.Equal(t, IdentityConfig{AdvancedSecurity: "OFF", IDTokenMinutes: 60, RefreshTokenDays: 30, AuthorizerCacheSeconds: 60}, cfg.Identity)
 }
 
 func TestParseConfigTenantStack(t *testing.T) {
@@ -140,6 +141,10 @@ func TestParseConfigRejects(t *testing.T) {
 		{"tenant on an unknown tier", with(validTenant(), "tenantforge:tenant", `{"id":"acme","name":"acme","tier":"diamond"}`), "tenantforge:tenant.tier", "unknown tier \"diamond\""},
 		{"tenant on a pool tier", with(validTenant(), "tenantforge:tenant", `{"id":"acme","name":"acme","tier":"basic"}`), "tenantforge:tenant.tier", "needs a silo tier ([platinum])"},
 		{"tenant without tier", with(validTenant(), "tenantforge:tenant", `{"id":"acme","name":"acme"}`), "tenantforge:tenant.tier", "set the silo tier"},
+		{"bad advanced security", with(validPlatform(), "tenantforge:identity", `{"advancedSecurity":"MAX","idTokenMinutes":60,"refreshTokenDays":30,"authorizerCacheSeconds":60}`), "tenantforge:identity.advancedSecurity", "OFF, AUDIT or ENFORCED"},
+		{"id token too long", with(validPlatform(), "tenantforge:identity", `{"advancedSecurity":"OFF","idTokenMinutes":2000,"refreshTokenDays":30,"authorizerCacheSeconds":60}`), "tenantforge:identity.idTokenMinutes", "5 to 1440"},
+		{"refresh token zero", with(validPlatform(), "tenantforge:identity", `{"advancedSecurity":"OFF","idTokenMinutes":60,"refreshTokenDays":0,"authorizerCacheSeconds":60}`), "tenantforge:identity.refreshTokenDays", "1 to 3650"},
+		{"authorizer cache too long", with(validPlatform(), "tenantforge:identity", `{"advancedSecurity":"OFF","idTokenMinutes":60,"refreshTokenDays":30,"authorizerCacheSeconds":300}`), "tenantforge:identity.authorizerCacheSeconds", "within a minute"},
 		{"unknown tenant field", with(validTenant(), "tenantforge:tenant", `{"id":"acme","name":"acme","tier":"platinum","plan":"x"}`), "tenantforge:tenant", `"plan" is not a known setting`},
 	}
 	for _, tc := range cases {

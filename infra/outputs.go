@@ -14,6 +14,11 @@ const (
 	OutAuditTrailName    = "auditTrailName"
 	OutVpcID             = "vpcId"
 	OutTiers             = "tiers"
+	OutUserPoolID        = "userPoolId"
+	OutUserPoolArn       = "userPoolArn"
+	OutUserPoolClientID  = "userPoolClientId"
+	OutIssuerURL         = "issuerUrl"
+	OutJwksURL           = "jwksUrl"
 
 	OutTenantID      = "tenantId"
 	OutTenantTier    = "tenantTier"

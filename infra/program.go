@@ -26,7 +26,7 @@ func Program(artifacts Artifacts) pulumi.RunFunc {
 }
 
 // ComposePlatform builds the platform stack: the shared services every
-// tenant uses, the audit trail and, when configured, the VPC.
+// tenant uses, identity, the audit trail and, when configured, the VPC.
 func ComposePlatform(ctx *pulumi.Context, cfg *Config, _ Artifacts) error {
 	providers, err := NewProviders(ctx, cfg)
 	if err != nil {
@@ -35,6 +35,16 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, _ Artifacts) error {
 	namer := Namer{Project: cfg.Project, Stack: cfg.Stack}
 	shared, err := NewSharedServices(ctx, "shared", &SharedServicesArgs{
 		Namer:              namer,
+		DeletionProtection: !cfg.IsDev(),
+	}, providers.RegionalOpt())
+	if err != nil {
+		return err
+	}
+	identity, err := NewIdentity(ctx, "identity", &IdentityArgs{
+		Namer:              namer,
+		Region:             cfg.Region,
+		Identity:           cfg.Identity,
+		AdminEmail:         cfg.AdminEmail,
 		DeletionProtection: !cfg.IsDev(),
 	}, providers.RegionalOpt())
 	if err != nil {
@@ -67,6 +77,11 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, _ Artifacts) error {
 	ctx.Export(OutPooledTableArn, shared.PooledTableArn)
 	ctx.Export(OutEventBusName, shared.EventBusName)
 	ctx.Export(OutEventBusArn, shared.EventBusArn)
+	ctx.Export(OutUserPoolID, identity.UserPoolID)
+	ctx.Export(OutUserPoolArn, identity.UserPoolArn)
+	ctx.Export(OutUserPoolClientID, identity.ClientID)
+	ctx.Export(OutIssuerURL, identity.IssuerURL)
+	ctx.Export(OutJwksURL, identity.JwksURL)
 	return nil
 }
 

@@ -25,6 +25,12 @@ const (
 	typeAudit      = "tenantforge:audit:AuditTrail"
 	typeNetwork    = "tenantforge:network:Network"
 	typePlatRef    = "tenantforge:stack:PlatformRef"
+	typeIdentity   = "tenantforge:identity:Identity"
+	typeUserPool   = "aws:cognito/userPool:UserPool"
+	typeClient     = "aws:cognito/userPoolClient:UserPoolClient"
+	typeGroup      = "aws:cognito/userGroup:UserGroup"
+	typeUser       = "aws:cognito/user:User"
+	typeUserGroup  = "aws:cognito/userInGroup:UserInGroup"
 	regionalURNEnd = "::pulumi:providers:aws::aws"
 	globalURNEnd   = "::pulumi:providers:aws::aws-global"
 )
@@ -39,6 +45,12 @@ func TestPlatformStackResourceSet(t *testing.T) {
 		typeEventBus:  1,
 		typeAudit:     1,
 		typeTrail:     1,
+		typeIdentity:  1,
+		typeUserPool:  1,
+		typeClient:    1,
+		typeGroup:     3, // SystemAdmin, TenantAdmin, TenantUser
+		typeUser:      1, // the stack's SystemAdmin
+		typeUserGroup: 1,
 	}, rec.CountByType(), "the dev platform stack registers a different resource set than its config asks for")
 	assert.Empty(t, rec.OfType(typeVpc), "the VPC is off by default: a NAT gateway costs money every hour")
 	assert.Equal(t, "tenantforge-dev-registry", rec.Outputs[infra.OutRegistryTableName])
@@ -161,6 +173,8 @@ func TestDeletionProtectionOutsideDev(t *testing.T) {
 			assert.Equal(t, map[string]any{"enabled": true}, table.Input("serverSideEncryption"))
 			assert.Equal(t, "PAY_PER_REQUEST", table.Input("billingMode"), "on-demand tables cost nothing while idle")
 		}
+		pool := find(t, rec, typeUserPool, "identity-users")
+		assert.Equal(t, map[bool]string{true: "ACTIVE", false: "INACTIVE"}[protected], pool.Input("deletionProtection"), "%s: user pool deletion protection", env)
 		trail := find(t, rec, typeTrail, "audit-trail")
 		assert.Equal(t, !protected, trail.Input("s3Bucket").(map[string]any)["args"].(map[string]any)["forceDestroy"],
 			"%s: only dev may destroy the audit log bucket with its contents", env)

@@ -1,0 +1,49 @@
+// Package tenancy holds the names every part of tenantforge agrees on: the
+// roles, the Cognito attributes that carry a user's tenant and role, and the
+// rules for tenant ids and names. Infrastructure and handlers both import it;
+// it imports nothing of Pulumi or AWS.
+package tenancy
+
+import "regexp"
+
+// Role is what a signed-in user may do.
+type Role string
+
+// The three roles. SystemAdmin operates the platform and never reads tenant
+// business data; TenantAdmin manages its own tenant; TenantUser uses it.
+const (
+	RoleSystemAdmin Role = "SystemAdmin"
+	RoleTenantAdmin Role = "TenantAdmin"
+	RoleTenantUser  Role = "TenantUser"
+)
+
+// Roles lists the roles, most privileged first (Cognito group precedence).
+var Roles = []Role{RoleSystemAdmin, RoleTenantAdmin, RoleTenantUser}
+
+// Valid reports whether r is one of the three roles.
+func (r Role) Valid() bool {
+	return r == RoleSystemAdmin || r == RoleTenantAdmin || r == RoleTenantUser
+}
+
+// Cognito custom attributes (without and with the "custom:" prefix). App
+// clients may read them but never write them, so a user cannot change
+// their own tenant, tier or role.
+const (
+	AttrTenantID   = "tenant_id"
+	AttrTenantTier = "tenant_tier"
+	AttrRole       = "role"
+
+	ClaimTenantID   = "custom:" + AttrTenantID
+	ClaimTenantTier = "custom:" + AttrTenantTier
+	ClaimRole       = "custom:" + AttrRole
+)
+
+// SystemTenantID is the tenant id of platform operators (SystemAdmins): it
+// is not a slug a registration can take.
+const SystemTenantID = "_system"
+
+var slug = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{1,61}[a-z0-9])$`)
+
+// ValidSlug reports whether s is a lowercase slug of 3 to 63 characters:
+// letters, digits and inner hyphens. Tenant ids and names use it.
+func ValidSlug(s string) bool { return slug.MatchString(s) }
