@@ -5,13 +5,8 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/dynamodb"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-)
 
-// Key attributes of the application data table: PK is the tenant id, SK the
-// item's kind and id ("PRODUCT#<id>", "ORDER#<id>").
-const (
-	DataPartitionKey = "tenantId"
-	DataSortKey      = "sk"
+	"github.com/tenantforge/tenantforge/shared/tenancy"
 )
 
 // DataStore is one application data table: the pooled table on the platform
@@ -48,11 +43,11 @@ func NewDataStore(ctx *pulumi.Context, name string, args *DataStoreArgs, opts ..
 	table, err := dynamodb.NewTable(ctx, name+"-table", &dynamodb.TableArgs{
 		Name:        pulumi.String(args.TableName),
 		BillingMode: pulumi.String("PAY_PER_REQUEST"),
-		HashKey:     pulumi.String(DataPartitionKey),
-		RangeKey:    pulumi.String(DataSortKey),
+		HashKey:     pulumi.String(tenancy.DataPartitionKey),
+		RangeKey:    pulumi.String(tenancy.DataSortKey),
 		Attributes: dynamodb.TableAttributeArray{
-			dynamodb.TableAttributeArgs{Name: pulumi.String(DataPartitionKey), Type: pulumi.String("S")},
-			dynamodb.TableAttributeArgs{Name: pulumi.String(DataSortKey), Type: pulumi.String("S")},
+			dynamodb.TableAttributeArgs{Name: pulumi.String(tenancy.DataPartitionKey), Type: pulumi.String("S")},
+			dynamodb.TableAttributeArgs{Name: pulumi.String(tenancy.DataSortKey), Type: pulumi.String("S")},
 		},
 		PointInTimeRecovery:       &dynamodb.TablePointInTimeRecoveryArgs{Enabled: pulumi.Bool(true)},
 		ServerSideEncryption:      &dynamodb.TableServerSideEncryptionArgs{Enabled: pulumi.Bool(true)},

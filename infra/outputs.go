@@ -19,6 +19,7 @@ const (
 	OutUserPoolClientID  = "userPoolClientId"
 	OutIssuerURL         = "issuerUrl"
 	OutJwksURL           = "jwksUrl"
+	OutAuthorizerArn     = "authorizerFunctionArn"
 
 	OutTenantID      = "tenantId"
 	OutTenantTier    = "tenantTier"

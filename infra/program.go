@@ -26,8 +26,13 @@ func Program(artifacts Artifacts) pulumi.RunFunc {
 }
 
 // ComposePlatform builds the platform stack: the shared services every
-// tenant uses, identity, the audit trail and, when configured, the VPC.
-func ComposePlatform(ctx *pulumi.Context, cfg *Config, _ Artifacts) error {
+// tenant uses, identity and the authorizer, the audit trail and, when
+// configured, the VPC.
+func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) error {
+	authorizerZip, err := artifacts.LambdaZip("authorizer")
+	if err != nil {
+		return err
+	}
 	providers, err := NewProviders(ctx, cfg)
 	if err != nil {
 		return err
@@ -46,6 +51,19 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, _ Artifacts) error {
 		Identity:           cfg.Identity,
 		AdminEmail:         cfg.AdminEmail,
 		DeletionProtection: !cfg.IsDev(),
+	}, providers.RegionalOpt())
+	if err != nil {
+		return err
+	}
+	authorizer, err := NewAuthorizer(ctx, "authorizer", &AuthorizerArgs{
+		Namer:              namer,
+		ZipPath:            authorizerZip,
+		IssuerURL:          identity.IssuerURL,
+		ClientID:           identity.ClientID,
+		RegistryTable:      shared.RegistryTableName,
+		RegistryTableArn:   shared.RegistryTableArn,
+		DecisionTTLSeconds: cfg.Identity.AuthorizerCacheSeconds,
+		LogRetentionDays:   cfg.LogRetentionDays,
 	}, providers.RegionalOpt())
 	if err != nil {
 		return err
@@ -82,6 +100,7 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, _ Artifacts) error {
 	ctx.Export(OutUserPoolClientID, identity.ClientID)
 	ctx.Export(OutIssuerURL, identity.IssuerURL)
 	ctx.Export(OutJwksURL, identity.JwksURL)
+	ctx.Export(OutAuthorizerArn, authorizer.FunctionArn)
 	return nil
 }
 

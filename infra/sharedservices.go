@@ -6,12 +6,9 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/dynamodb"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-)
 
-// RegistryKey is the registry table's partition key. Tenant records live
-// under "TENANT#<id>" and name reservations under "NAME#<name>", so a
-// conditional write on the name item makes tenant names unique.
-const RegistryKey = "pk"
+	"github.com/tenantforge/tenantforge/shared/tenancy"
+)
 
 // SharedServices are the platform's shared backend: the tenant registry, the
 // pooled application data table and the tenant lifecycle event bus.
@@ -44,9 +41,9 @@ func NewSharedServices(ctx *pulumi.Context, name string, args *SharedServicesArg
 	registry, err := dynamodb.NewTable(ctx, name+"-registry", &dynamodb.TableArgs{
 		Name:        pulumi.String(args.Namer.Name("registry", MaxDynamoTableName)),
 		BillingMode: pulumi.String("PAY_PER_REQUEST"),
-		HashKey:     pulumi.String(RegistryKey),
+		HashKey:     pulumi.String(tenancy.RegistryPartitionKey),
 		Attributes: dynamodb.TableAttributeArray{
-			dynamodb.TableAttributeArgs{Name: pulumi.String(RegistryKey), Type: pulumi.String("S")},
+			dynamodb.TableAttributeArgs{Name: pulumi.String(tenancy.RegistryPartitionKey), Type: pulumi.String("S")},
 		},
 		PointInTimeRecovery:       &dynamodb.TablePointInTimeRecoveryArgs{Enabled: pulumi.Bool(true)},
 		ServerSideEncryption:      &dynamodb.TableServerSideEncryptionArgs{Enabled: pulumi.Bool(true)},

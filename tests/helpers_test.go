@@ -2,12 +2,15 @@ package tests
 
 import (
 	"maps"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenantforge/tenantforge/infra"
+	"github.com/tenantforge/tenantforge/internal/lambdabuild"
 	"github.com/tenantforge/tenantforge/internal/mockcloud"
 	"github.com/tenantforge/tenantforge/internal/plan"
 	"github.com/tenantforge/tenantforge/internal/stackconfig"
@@ -59,13 +62,38 @@ func tryRun(stack string, config map[string]string, refs map[string]map[string]a
 		Stack:        stack,
 		Config:       config,
 		StackOutputs: refs,
-	}, infra.Program(infra.Artifacts{Dir: "../build/lambdas"}))
+	}, infra.Program(packages))
+}
+
+// packages holds a stand-in zip for every function under lambdas/: the
+// infrastructure tests check what the program registers, not the code, so
+// they do not need `make build`. TestMain creates it.
+var packages infra.Artifacts
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "tenantforge-packages-")
+	if err != nil {
+		panic(err)
+	}
+	fns, err := lambdabuild.Discover(repoRoot)
+	if err != nil {
+		panic(err)
+	}
+	for _, fn := range fns {
+		if err := os.WriteFile(filepath.Join(dir, fn.Name+".zip"), []byte("PK\x05\x06stand-in"), 0o644); err != nil {
+			panic(err)
+		}
+	}
+	packages = infra.Artifacts{Dir: dir}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }
 
 // planRepo plans every stack file of the repo, as `make plan` does.
 func planRepo(t *testing.T) []*plan.Stack {
 	t.Helper()
-	p := &plan.Planner{Dir: repoRoot, Artifacts: infra.Artifacts{Dir: "../build/lambdas"}}
+	p := &plan.Planner{Dir: repoRoot, Artifacts: packages}
 	stacks, err := p.PlanAll()
 	require.NoError(t, err)
 	return stacks

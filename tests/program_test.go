@@ -31,6 +31,12 @@ const (
 	typeGroup      = "aws:cognito/userGroup:UserGroup"
 	typeUser       = "aws:cognito/user:User"
 	typeUserGroup  = "aws:cognito/userInGroup:UserInGroup"
+	typeAuthz      = "tenantforge:identity:Authorizer"
+	typeFunction   = "tenantforge:app:Function"
+	typeLambda     = "aws:lambda/function:Function"
+	typeRole       = "aws:iam/role:Role"
+	typeRolePol    = "aws:iam/rolePolicy:RolePolicy"
+	typeLogGroup   = "aws:cloudwatch/logGroup:LogGroup"
 	regionalURNEnd = "::pulumi:providers:aws::aws"
 	globalURNEnd   = "::pulumi:providers:aws::aws-global"
 )
@@ -51,6 +57,12 @@ func TestPlatformStackResourceSet(t *testing.T) {
 		typeGroup:     3, // SystemAdmin, TenantAdmin, TenantUser
 		typeUser:      1, // the stack's SystemAdmin
 		typeUserGroup: 1,
+		typeAuthz:     1,
+		typeFunction:  1,
+		typeLambda:    1,
+		typeRole:      1,
+		typeRolePol:   2, // logs and traces; registry read
+		typeLogGroup:  1,
 	}, rec.CountByType(), "the dev platform stack registers a different resource set than its config asks for")
 	assert.Empty(t, rec.OfType(typeVpc), "the VPC is off by default: a NAT gateway costs money every hour")
 	assert.Equal(t, "tenantforge-dev-registry", rec.Outputs[infra.OutRegistryTableName])
@@ -152,6 +164,15 @@ func TestEveryAWSResourceCarriesTheDefaultTags(t *testing.T) {
 		}
 		assert.NotZero(t, managed)
 	}
+}
+
+func TestMissingPackageSaysToBuild(t *testing.T) {
+	rec, err := mockcloud.Run(mockcloud.Options{Project: "tenantforge", Stack: "dev", Config: stackConfig(t, "dev")},
+		infra.Program(infra.Artifacts{Dir: t.TempDir()}))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "authorizer.zip")
+	assert.Contains(t, err.Error(), "run `make build` first")
+	assert.Empty(t, rec.Resources, "a missing package must stop the program before it registers anything")
 }
 
 func TestInvalidConfigFailsBeforeAnyResource(t *testing.T) {

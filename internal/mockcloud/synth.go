@@ -114,6 +114,10 @@ func awsIdentity(res *Resource, region, name string) (string, string) {
 	case "aws:apigateway/restApi:RestApi":
 		id := stableHex(res.URN, 10)
 		return id, fmt.Sprintf("arn:aws:apigateway:%s::/restapis/%s", region, id)
+	case "aws:cognito/userPoolClient:UserPoolClient":
+		return stableHex(res.URN, 26), ""
+	case "aws:cognito/userGroup:UserGroup":
+		return stableHex(res.URN, 9) + "/" + name, ""
 	case "aws:cloudtrail/trail:Trail":
 		return name, fmt.Sprintf("arn:aws:cloudtrail:%s:%s:trail/%s", region, acct, name)
 	}

@@ -5,6 +5,7 @@
 package plan
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"path"
@@ -176,11 +177,14 @@ func NewDocument(rec *mockcloud.Recording) *Document {
 // JSON renders the document, indented and with sorted keys, so that a
 // change to the program shows as a small diff.
 func (d *Document) JSON() ([]byte, error) {
-	b, err := json.MarshalIndent(d, "", "  ")
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // keep <, > and & readable in the snapshots
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(d); err != nil {
 		return nil, err
 	}
-	return append(b, '\n'), nil
+	return buf.Bytes(), nil
 }
 
 // shortType turns "aws:dynamodb/table:Table" into "dynamodb.Table".

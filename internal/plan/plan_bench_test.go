@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/tenantforge/tenantforge/infra"
@@ -9,7 +11,11 @@ import (
 // BenchmarkPlanRepository measures `make plan`'s core: running the program
 // for every stack file of the repository under the recording mock.
 func BenchmarkPlanRepository(b *testing.B) {
-	p := &Planner{Dir: "../..", Artifacts: infra.Artifacts{Dir: b.TempDir()}}
+	dir := b.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "authorizer.zip"), []byte("PK"), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	p := &Planner{Dir: "../..", Artifacts: infra.Artifacts{Dir: dir}}
 	for b.Loop() {
 		stacks, err := p.PlanAll()
 		if err != nil {

@@ -115,19 +115,26 @@ func TestWriteProducesTheFourFiles(t *testing.T) {
 	}
 }
 
-func TestSnapshotMakesArchivePathsRelative(t *testing.T) {
+func TestSnapshotNormalisesPackageAndAssetPaths(t *testing.T) {
 	d := &Document{Project: "p", Stack: "s", Outputs: map[string]any{}, Resources: []Resource{{
 		URN: "u", Type: "aws:lambda/function:Function", Name: "f",
-		Inputs: map[string]any{"code": map[string]any{"archive": "/repo/build/lambdas/orders.zip"}, "description": "see /repo/docs"},
+		Inputs: map[string]any{
+			"code":        map[string]any{"archive": "/tmp/build-123/orders.zip"},
+			"source":      map[string]any{"asset": "/repo/web/index.html"},
+			"description": "see /repo/docs",
+		},
 	}}}
 	snap, err := Snapshot(d, "/repo")
 	require.NoError(t, err)
-	assert.Contains(t, string(snap), `"archive": "build/lambdas/orders.zip"`)
+	assert.Contains(t, string(snap), `"archive": "<artifacts>/orders.zip"`)
+	assert.Contains(t, string(snap), `"asset": "web/index.html"`)
 	assert.Contains(t, string(snap), `"description": "see /repo/docs"`, "only archive and asset paths are rewritten")
 }
 
 func TestPlannerResolvesTenantStacksFromTheirPlatformStack(t *testing.T) {
-	stacks, err := (&Planner{Dir: "../..", Artifacts: infra.Artifacts{Dir: t.TempDir()}}).Plan("dev-tenant-example")
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "authorizer.zip"), []byte("PK"), 0o644))
+	stacks, err := (&Planner{Dir: "../..", Artifacts: infra.Artifacts{Dir: dir}}).Plan("dev-tenant-example")
 	require.NoError(t, err)
 	require.Len(t, stacks, 1)
 	assert.Equal(t, "tenantforge-dev-registry", stacks[0].Recording.Outputs[infra.OutRegistryTableName],

@@ -5,9 +5,10 @@ import (
 )
 
 // Snapshot is the plan as the golden files keep it: the JSON document with
-// the paths of assets and archives (Lambda packages) made relative to the
-// project directory, so the snapshot is the same on every machine and from
-// every working directory.
+// the paths of archives (Lambda packages) reduced to "<artifacts>/<file>"
+// and asset paths made relative to the project directory, so the snapshot
+// is the same on every machine, from every working directory and whichever
+// directory the packages were built into.
 func Snapshot(d *Document, projectDir string) ([]byte, error) {
 	root, err := filepath.Abs(projectDir)
 	if err != nil {
@@ -22,16 +23,21 @@ func Snapshot(d *Document, projectDir string) ([]byte, error) {
 	return copyDoc.JSON()
 }
 
-// relativePaths returns a copy of v in which {"archive": path} and
-// {"asset": path} values hold paths relative to root.
+// relativePaths returns a copy of v with archive and asset paths normalised.
 func relativePaths(v any, root string) any {
 	switch t := v.(type) {
 	case map[string]any:
 		out := make(map[string]any, len(t))
 		for k, e := range t {
-			if s, ok := e.(string); ok && len(t) == 1 && (k == "archive" || k == "asset") && s != "" {
-				out[k] = relativeTo(root, s)
-				continue
+			if s, ok := e.(string); ok && len(t) == 1 && s != "" {
+				switch k {
+				case "archive":
+					out[k] = "<artifacts>/" + filepath.Base(s)
+					continue
+				case "asset":
+					out[k] = relativeTo(root, s)
+					continue
+				}
 			}
 			out[k] = relativePaths(e, root)
 		}

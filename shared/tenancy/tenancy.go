@@ -47,3 +47,15 @@ var slug = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{1,61}[a-z0-9])$`)
 // ValidSlug reports whether s is a lowercase slug of 3 to 63 characters:
 // letters, digits and inner hyphens. Tenant ids and names use it.
 func ValidSlug(s string) bool { return slug.MatchString(s) }
+
+// Table shapes shared by the infrastructure that creates the tables and the
+// code that reads them.
+const (
+	// RegistryPartitionKey is the tenant registry's only key. Tenant records
+	// live under "TENANT#<id>", name reservations under "NAME#<name>".
+	RegistryPartitionKey = "pk"
+	// DataPartitionKey and DataSortKey key the application data tables:
+	// the tenant id, then the item's kind and id ("PRODUCT#<id>").
+	DataPartitionKey = "tenantId"
+	DataSortKey      = "sk"
+)

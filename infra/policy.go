@@ -1,0 +1,77 @@
+package infra
+
+import (
+	"encoding/json"
+	"errors"
+)
+
+// PolicyDocument is an IAM policy document. Policies are built by pure Go
+// functions over these types and tested by unmarshalling their JSON.
+type PolicyDocument struct {
+	Version   string      `json:"Version"`
+	Statement []Statement `json:"Statement"`
+}
+
+// Statement is one IAM policy statement.
+type Statement struct {
+	Sid       string                    `json:"Sid,omitempty"`
+	Effect    string                    `json:"Effect"`
+	Principal map[string]any            `json:"Principal,omitempty"`
+	Action    []string                  `json:"Action"`
+	Resource  []string                  `json:"Resource,omitempty"`
+	Condition map[string]map[string]any `json:"Condition,omitempty"`
+}
+
+// NewPolicy returns a 2012-10-17 policy of the statements.
+func NewPolicy(statements ...Statement) PolicyDocument {
+	return PolicyDocument{Version: "2012-10-17", Statement: statements}
+}
+
+// JSON renders the policy, refusing statements that could not work or
+// would grant everything.
+func (p PolicyDocument) JSON() (string, error) {
+	if len(p.Statement) == 0 {
+		return "", errors.New("policy: no statements")
+	}
+	for _, s := range p.Statement {
+		if s.Effect != "Allow" && s.Effect != "Deny" {
+			return "", errors.New("policy: Effect must be Allow or Deny")
+		}
+		if len(s.Action) == 0 {
+			return "", errors.New("policy: a statement needs actions")
+		}
+		if s.Principal == nil && len(s.Resource) == 0 {
+			return "", errors.New("policy: a statement needs resources")
+		}
+		for _, a := range s.Action {
+			if a == "*" && s.Effect == "Allow" {
+				return "", errors.New("policy: Action \"*\" is never allowed")
+			}
+		}
+	}
+	b, err := json.Marshal(p)
+	return string(b), err
+}
+
+// LambdaTrustPolicy lets the Lambda service assume a function's role.
+func LambdaTrustPolicy() PolicyDocument {
+	return NewPolicy(Statement{
+		Effect:    "Allow",
+		Principal: map[string]any{"Service": "lambda.amazonaws.com"},
+		Action:    []string{"sts:AssumeRole"},
+	})
+}
+
+// FunctionBasePolicy lets a function write to its own log group and send
+// traces: nothing more.
+func FunctionBasePolicy(logGroupArn string) PolicyDocument {
+	return NewPolicy(
+		Statement{Sid: "OwnLogs", Effect: "Allow", Action: []string{"logs:CreateLogStream", "logs:PutLogEvents"}, Resource: []string{logGroupArn + ":*"}},
+		Statement{Sid: "Tracing", Effect: "Allow", Action: []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords"}, Resource: []string{"*"}},
+	)
+}
+
+// RegistryReadPolicy lets the authorizer read tenant records.
+func RegistryReadPolicy(registryTableArn string) PolicyDocument {
+	return NewPolicy(Statement{Sid: "ReadTenants", Effect: "Allow", Action: []string{"dynamodb:GetItem"}, Resource: []string{registryTableArn}})
+}

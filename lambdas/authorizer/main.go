@@ -1,0 +1,78 @@
+// Command authorizer is the API's Lambda REQUEST authorizer: it verifies the
+// caller's Cognito ID token, checks the tenant in the registry and returns
+// the IAM policy, context and API key of the caller (shared/auth).
+//
+// Environment: ISSUER_URL, CLIENT_IDS (comma-separated), REGISTRY_TABLE,
+// DECISION_TTL_SECONDS (0-60), and optionally JWKS_URL.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/tenantforge/tenantforge/shared/auth"
+	"github.com/tenantforge/tenantforge/shared/registry"
+)
+
+func main() {
+	handler, err := setup(context.Background())
+	if err != nil {
+		slog.Error("authorizer: cannot start", "error", err)
+		os.Exit(1)
+	}
+	lambda.Start(handler.Handle)
+}
+
+func setup(ctx context.Context) (*auth.Authorizer, error) {
+	issuer, clients, table := os.Getenv("ISSUER_URL"), os.Getenv("CLIENT_IDS"), os.Getenv("REGISTRY_TABLE")
+	if issuer == "" || clients == "" || table == "" {
+		return nil, errors.New("ISSUER_URL, CLIENT_IDS and REGISTRY_TABLE must be set")
+	}
+	ttl, err := strconv.Atoi(os.Getenv("DECISION_TTL_SECONDS"))
+	if err != nil || ttl < 0 || ttl > 60 {
+		return nil, fmt.Errorf("DECISION_TTL_SECONDS=%q: must be 0 to 60", os.Getenv("DECISION_TTL_SECONDS"))
+	}
+	jwks := os.Getenv("JWKS_URL")
+	if jwks == "" {
+		jwks = strings.TrimSuffix(issuer, "/") + "/.well-known/jwks.json"
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("loading AWS config: %w", err)
+	}
+	verifier, err := auth.NewVerifier(auth.VerifierConfig{
+		Issuer:    issuer,
+		ClientIDs: strings.Split(clients, ","),
+		Leeway:    5 * time.Second,
+	}, auth.NewKeySet(jwks, 30*time.Second))
+	if err != nil {
+		return nil, err
+	}
+	decisionTTL := time.Duration(ttl) * time.Second
+	tenants := auth.NewCachedTenants(registryLookup{registry.New(dynamodb.NewFromConfig(awsCfg), table)}, decisionTTL, nil)
+	return auth.NewAuthorizer(verifier, tenants, decisionTTL), nil
+}
+
+// registryLookup adapts the registry to what the authorizer asks of it.
+type registryLookup struct{ store *registry.Store }
+
+func (l registryLookup) Tenant(ctx context.Context, id string) (*auth.Tenant, error) {
+	r, err := l.store.Get(ctx, id)
+	if errors.Is(err, registry.ErrNotFound) {
+		return nil, auth.ErrTenantNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &auth.Tenant{ID: r.TenantID, Name: r.Name, Tier: r.Tier, Status: r.Status, APIKeyValue: r.APIKeyValue}, nil
+}
