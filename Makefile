@@ -7,7 +7,7 @@ STACK ?= dev
 LAMBDAS := build/lambdas
 PLAN := build/plan
 
-.PHONY: help build test vet unit plan plan-update dev preview up lint bench clean
+.PHONY: help build test npm vet unit plan plan-update dev preview up lint bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -15,7 +15,13 @@ help: ## list the targets
 build: ## cross-compile every lambdas/<name> for linux/arm64 into build/lambdas/<name>.zip
 	$(GO) run ./cmd/lambdabuild -out $(LAMBDAS)
 
-test: build vet unit ## the one test command: build, vet, unit and integration tests
+test: build npm vet unit ## the one test command: build, vet, unit and integration tests
+
+npm: node_modules/.package-lock.json
+
+# The pinned Node stand-ins and checkers the tests run (package-lock.json).
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
 
 vet:
 	$(GO) vet ./...
@@ -50,5 +56,5 @@ lint: ## gofmt check, go vet and staticcheck
 bench: build ## benchmarks (performance targets are checked here, not in timed tests)
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
 
-clean: ## remove build output
-	rm -rf build
+clean: ## remove build output and the installed Node tools
+	rm -rf build node_modules

@@ -75,3 +75,49 @@ func FunctionBasePolicy(logGroupArn string) PolicyDocument {
 func RegistryReadPolicy(registryTableArn string) PolicyDocument {
 	return NewPolicy(Statement{Sid: "ReadTenants", Effect: "Allow", Action: []string{"dynamodb:GetItem"}, Resource: []string{registryTableArn}})
 }
+
+// TenantTagKey is the session tag that carries the tenant id (shared/tvm).
+const TenantTagKey = "tenant_id"
+
+// TenantDataActions are the item-level DynamoDB actions pooled functions
+// need. Scan and every table-level action are absent on purpose: a Scan has
+// no leading key, so a leading-key condition could not confine it.
+var TenantDataActions = []string{
+	"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+	"dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem",
+}
+
+// TenantAccessTrustPolicy lets only the given execution roles assume the
+// tenant access role, and only with a tenant_id session tag and no other
+// tag.
+func TenantAccessTrustPolicy(executionRoleArns []string) PolicyDocument {
+	return NewPolicy(Statement{
+		Sid:       "PooledFunctionsWithTenantTag",
+		Effect:    "Allow",
+		Principal: map[string]any{"AWS": executionRoleArns},
+		Action:    []string{"sts:AssumeRole", "sts:TagSession"},
+		Condition: map[string]map[string]any{
+			"StringLike":                {"aws:RequestTag/" + TenantTagKey: "?*"},
+			"ForAllValues:StringEquals": {"aws:TagKeys": []string{TenantTagKey}},
+		},
+	})
+}
+
+// TenantDataPolicy is the tenant access role's policy: item-level access to
+// the pooled tables, only to items whose partition key is the session's
+// tenant_id tag.
+func TenantDataPolicy(tableArns []string) PolicyDocument {
+	resources := make([]string, 0, 2*len(tableArns))
+	for _, arn := range tableArns {
+		resources = append(resources, arn, arn+"/index/*")
+	}
+	return NewPolicy(Statement{
+		Sid:      "OwnTenantItemsOnly",
+		Effect:   "Allow",
+		Action:   TenantDataActions,
+		Resource: resources,
+		Condition: map[string]map[string]any{
+			"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": []string{"${aws:PrincipalTag/" + TenantTagKey + "}"}},
+		},
+	})
+}
