@@ -125,6 +125,7 @@ func (is *Issuer) Sign(claims Claims) (string, error) {
 // SignWith signs claims with any algorithm and key, for forged tokens.
 func SignWith(claims Claims, alg jwa.SignatureAlgorithm, key any, kid string) (string, error) {
 	tok := jwt.New()
+	tok.Options().Enable(jwt.FlattenAudience) // Cognito writes aud as a string
 	for k, v := range claims {
 		if err := tok.Set(k, v); err != nil {
 			return "", err
