@@ -97,7 +97,9 @@ func run(seconds float64, users int, repo string) error {
 	}
 
 	fmt.Printf("%-44s %12s %10s %10s\n", "authorizer decisions, warm JWKS, 1 thread", "decisions/s", "p50 µs", "p99 µs")
-	row := func(name string, r result) { fmt.Printf("%-44s %12.0f %10.1f %10.1f\n", name, r.OpsPerSec, r.P50us, r.P99us) }
+	row := func(name string, r result) {
+		fmt.Printf("%-44s %12.0f %10.1f %10.1f\n", name, r.OpsPerSec, r.P50us, r.P99us)
+	}
 	row("tenantforge, token seen before (cache)", cached)
 	row("tenantforge, every signature verified", verifying)
 	row("aws-jwt-verify (Node), signature verified", node)
