@@ -32,8 +32,9 @@ unit:
 plan: build ## render every stack offline: build/plan/<stack>.{json,md,dot,svg}
 	$(GO) run ./cmd/plan -out $(PLAN) -artifacts $(LAMBDAS)
 
-plan-update: build ## refresh the golden plans in tests/golden after a reviewed change
+plan-update: build ## refresh the golden plans in tests/golden (and docs/plan-dev.svg) after a reviewed change
 	$(GO) run ./cmd/plan -out $(PLAN) -artifacts $(LAMBDAS) -golden tests/golden
+	@if [ -f $(PLAN)/dev.svg ]; then cp $(PLAN)/dev.svg docs/plan-dev.svg; fi
 
 dev: ## run the whole SaaS locally (arrives with the local-SaaS issue)
 	@echo "make dev: the local SaaS (local Cognito, local DynamoDB, local gateway and web app) is not built yet." >&2
