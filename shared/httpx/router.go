@@ -1,0 +1,284 @@
+package httpx
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/tenantforge/tenantforge/shared/tenancy"
+)
+
+// MaxBody is the largest request body the API accepts.
+const MaxBody = 16 << 10
+
+// Caller is who the authorizer said is calling.
+type Caller struct {
+	TenantID string
+	Tier     string
+	Role     tenancy.Role
+	UserID   string
+}
+
+// Request is what a handler gets.
+type Request struct {
+	Caller Caller
+	Params map[string]string
+	Query  map[string]string
+	Body   []byte
+	Event  *events.APIGatewayProxyRequest
+}
+
+// Response is what a handler returns: a status and a value to encode.
+type Response struct {
+	Status int
+	Body   any
+}
+
+// HandlerFunc handles one route.
+type HandlerFunc func(ctx context.Context, req *Request) (Response, error)
+
+type route struct {
+	method, path string
+	segs         []string
+	handler      HandlerFunc
+}
+
+// Router maps method and route template to handlers.
+type Router struct {
+	Service string
+	Logger  *slog.Logger
+	Mappers []Mapper
+	Now     func() time.Time
+	routes  []route
+}
+
+// Handle adds a route that needs an authorized caller.
+func (r *Router) Handle(method, path string, h HandlerFunc) {
+	r.routes = append(r.routes, route{method: method, path: path, segs: split(path), handler: h})
+}
+
+func split(p string) []string { return strings.Split(strings.Trim(p, "/"), "/") }
+
+// match finds the route for the event: by API Gateway's resource template
+// when the event has one, else by the concrete path.
+func (r *Router) match(ev *events.APIGatewayProxyRequest) (*route, map[string]string, *Error) {
+	var pathMatched bool
+	for i := range r.routes {
+		rt := &r.routes[i]
+		params, ok := rt.matches(ev)
+		if !ok {
+			continue
+		}
+		pathMatched = true
+		if rt.method == ev.HTTPMethod {
+			return rt, params, nil
+		}
+	}
+	if pathMatched {
+		return nil, nil, errMethod
+	}
+	return nil, nil, errNoRoute
+}
+
+func (rt *route) matches(ev *events.APIGatewayProxyRequest) (map[string]string, bool) {
+	if ev.Resource != "" {
+		if ev.Resource != rt.path {
+			return nil, false
+		}
+		return ev.PathParameters, true
+	}
+	segs := split(ev.Path)
+	if len(segs) != len(rt.segs) {
+		return nil, false
+	}
+	params := map[string]string{}
+	for i, s := range rt.segs {
+		if strings.HasPrefix(s, "{") {
+			if segs[i] == "" {
+				return nil, false
+			}
+			params[s[1:len(s)-1]] = segs[i]
+		} else if s != segs[i] {
+			return nil, false
+		}
+	}
+	return params, true
+}
+
+// Serve handles one API Gateway proxy event. It never returns an error to
+// Lambda: every failure is an error response in the API's format.
+func (r *Router) Serve(ctx context.Context, ev events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	now := time.Now
+	if r.Now != nil {
+		now = r.Now
+	}
+	start := now()
+	caller := callerOf(&ev)
+	resp, routePath, err := r.serve(ctx, &ev, caller)
+	var out events.APIGatewayProxyResponse
+	if err != nil {
+		apiErr := asAPIError(err, r.Mappers)
+		if apiErr.Status >= 500 {
+			r.logger().ErrorContext(ctx, "request failed", "error", err.Error(), "tenant_id", caller.TenantID, "route", routePath)
+		}
+		out = encode(apiErr.Status, map[string]any{"error": apiErr})
+	} else {
+		out = encode(resp.Status, resp.Body)
+	}
+	r.logger().InfoContext(ctx, "request",
+		"service", r.Service,
+		"tenant_id", caller.TenantID,
+		"tier", caller.Tier,
+		"role", string(caller.Role),
+		"method", ev.HTTPMethod,
+		"route", routePath,
+		"status", out.StatusCode,
+		"latency_ms", float64(now().Sub(start).Microseconds())/1000,
+		"request_id", ev.RequestContext.RequestID,
+	)
+	return out, nil
+}
+
+func (r *Router) serve(ctx context.Context, ev *events.APIGatewayProxyRequest, caller Caller) (resp Response, routePath string, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	rt, params, apiErr := r.match(ev)
+	if apiErr != nil {
+		return Response{}, ev.Path, apiErr
+	}
+	if caller.TenantID == "" || !caller.Role.Valid() {
+		return Response{}, rt.path, errNoCaller
+	}
+	body, apiErr := readBody(ev)
+	if apiErr != nil {
+		return Response{}, rt.path, apiErr
+	}
+	query := ev.QueryStringParameters
+	if query == nil {
+		query = map[string]string{}
+	}
+	resp, err = rt.handler(ctx, &Request{Caller: caller, Params: params, Query: query, Body: body, Event: ev})
+	return resp, rt.path, err
+}
+
+func (r *Router) logger() *slog.Logger {
+	if r.Logger != nil {
+		return r.Logger
+	}
+	return slog.Default()
+}
+
+// callerOf reads the authorizer's context from the event.
+func callerOf(ev *events.APIGatewayProxyRequest) Caller {
+	a := ev.RequestContext.Authorizer
+	str := func(k string) string { s, _ := a[k].(string); return s }
+	return Caller{TenantID: str("tenantId"), Tier: str("tier"), Role: tenancy.Role(str("role")), UserID: str("userId")}
+}
+
+func readBody(ev *events.APIGatewayProxyRequest) ([]byte, *Error) {
+	if ev.Body == "" {
+		return nil, nil
+	}
+	body := []byte(ev.Body)
+	if ev.IsBase64Encoded {
+		decoded, err := base64.StdEncoding.DecodeString(ev.Body)
+		if err != nil {
+			return nil, Errorf(http.StatusBadRequest, "invalid_body", "the body is not valid base64")
+		}
+		body = decoded
+	}
+	if len(body) > MaxBody {
+		return nil, errBodyTooLarge
+	}
+	ct := header(ev, "Content-Type")
+	if ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			return nil, errUnsupported
+		}
+	}
+	return body, nil
+}
+
+func header(ev *events.APIGatewayProxyRequest, name string) string {
+	for k, v := range ev.Headers {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return ""
+}
+
+// Decode reads a JSON object into dst strictly: unknown fields, trailing
+// data and wrong types are 400s that name the field.
+func Decode(body []byte, dst any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return Errorf(http.StatusBadRequest, "invalid_body", "the body is empty; send a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		var syntaxErr *json.SyntaxError
+		switch {
+		case errors.As(err, &typeErr):
+			return Invalid(map[string]string{typeErr.Field: fmt.Sprintf("must be a %s, not a %s", jsonType(typeErr.Type.Kind().String()), typeErr.Value)})
+		case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF):
+			return Errorf(http.StatusBadRequest, "invalid_json", "the body is not valid JSON")
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			return Invalid(map[string]string{field: "is not a known field"})
+		default:
+			return Errorf(http.StatusBadRequest, "invalid_json", "the body is not a JSON object")
+		}
+	}
+	if dec.More() {
+		return Errorf(http.StatusBadRequest, "invalid_json", "the body has data after the JSON object")
+	}
+	return nil
+}
+
+func jsonType(kind string) string {
+	switch kind {
+	case "int", "int64", "int32", "float64", "uint":
+		return "number"
+	case "string":
+		return "string"
+	case "bool":
+		return "boolean"
+	case "slice":
+		return "list"
+	}
+	return "object"
+}
+
+func encode(status int, body any) events.APIGatewayProxyResponse {
+	resp := events.APIGatewayProxyResponse{StatusCode: status, Headers: map[string]string{"Content-Type": "application/json"}}
+	if body == nil {
+		if status == http.StatusNoContent {
+			resp.Headers = nil
+			return resp
+		}
+		body = map[string]any{}
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		resp.StatusCode = http.StatusInternalServerError
+		b, _ = json.Marshal(map[string]any{"error": errInternal})
+	}
+	resp.Body = string(b)
+	return resp
+}
