@@ -23,8 +23,8 @@ const ConfigNamespace = "tenantforge"
 
 // Deployment models a tier can use.
 const (
-	DeploymentPool = "pool"
-	DeploymentSilo = "silo"
+	DeploymentPool = tenancy.DeploymentPool
+	DeploymentSilo = tenancy.DeploymentSilo
 )
 
 // NAT gateway strategies for the optional VPC (awsx ec2.Vpc names).

@@ -52,7 +52,7 @@ type Decision struct {
 	Allow  bool
 	Reason string
 	// Routes are the routes the caller may call.
-	Routes  []Route
+	Routes  []tenancy.Route
 	expires time.Time
 }
 
@@ -96,7 +96,7 @@ func (a *Authorizer) Decide(ctx context.Context, header string) (*Decision, erro
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnauthorized, err)
 	}
-	d := &Decision{Identity: id, Allow: true, Routes: RoutesFor(id.Role)}
+	d := &Decision{Identity: id, Allow: true, Routes: tenancy.RoutesFor(id.Role)}
 	if id.Role != tenancy.RoleSystemAdmin {
 		t, err := a.tenants.Tenant(ctx, id.TenantID)
 		switch {
@@ -177,7 +177,7 @@ func (d *Decision) Response(methodArn string) events.APIGatewayCustomAuthorizerR
 	if d.Allow && len(d.Routes) > 0 {
 		stmt.Effect, stmt.Resource = "Allow", nil
 		for _, r := range d.Routes {
-			stmt.Resource = append(stmt.Resource, prefix+r.Method+"/"+r.ResourcePath(id))
+			stmt.Resource = append(stmt.Resource, prefix+r.Method+"/"+resourcePath(r, id))
 		}
 	}
 	resp.PolicyDocument = events.APIGatewayCustomAuthorizerPolicy{Version: "2012-10-17", Statement: []events.IAMPolicyStatement{stmt}}

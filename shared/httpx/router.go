@@ -57,10 +57,14 @@ type route struct {
 // Router maps method and route template to handlers.
 type Router struct {
 	Service string
-	Logger  *slog.Logger
-	Mappers []Mapper
-	Now     func() time.Time
-	routes  []route
+	// Permitted, when set, is checked for every request after the
+	// authorizer's policy, so a route reached by mistake still refuses the
+	// wrong role (tenancy.Allowed).
+	Permitted func(method, path string, role tenancy.Role) bool
+	Logger    *slog.Logger
+	Mappers   []Mapper
+	Now       func() time.Time
+	routes    []route
 }
 
 // Handle adds a route that needs an authorized caller.
@@ -162,6 +166,9 @@ func (r *Router) serve(ctx context.Context, ev *events.APIGatewayProxyRequest, c
 	}
 	if caller.TenantID == "" || !caller.Role.Valid() {
 		return Response{}, rt.path, errNoCaller
+	}
+	if r.Permitted != nil && !r.Permitted(rt.method, rt.path, caller.Role) {
+		return Response{}, rt.path, ErrForbidden
 	}
 	body, apiErr := readBody(ev)
 	if apiErr != nil {

@@ -59,3 +59,9 @@ const (
 	DataPartitionKey = "tenantId"
 	DataSortKey      = "sk"
 )
+
+// Deployment models of a tier.
+const (
+	DeploymentPool = "pool"
+	DeploymentSilo = "silo"
+)

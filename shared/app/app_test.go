@@ -1,0 +1,285 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	miniserver "github.com/truora/minidyn/server"
+
+	"github.com/tenantforge/tenantforge/shared/httpx"
+	"github.com/tenantforge/tenantforge/shared/store"
+	"github.com/tenantforge/tenantforge/shared/tenancy"
+	"github.com/tenantforge/tenantforge/shared/tvm"
+)
+
+// stsStandIn vends credentials whose access key names the tenant tag.
+type stsStandIn struct {
+	mu    sync.Mutex
+	calls int
+	fail  bool
+}
+
+func (s *stsStandIn) AssumeRole(_ context.Context, in *sts.AssumeRoleInput, _ ...func(*sts.Options)) (*sts.AssumeRoleOutput, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls++
+	if s.fail {
+		return nil, fmt.Errorf("sts down")
+	}
+	tenant := *in.Tags[0].Value
+	return &sts.AssumeRoleOutput{Credentials: &ststypes.Credentials{
+		AccessKeyId: aws.String("ASIA-" + tenant), SecretAccessKey: aws.String("s"), SessionToken: aws.String("t"),
+		Expiration: aws.Time(time.Now().Add(15 * time.Minute)),
+	}}, nil
+}
+
+// access is one DynamoDB request as the emulator saw it: the tenant its
+// credentials were vended for, and the tenant ids its body names.
+type access struct {
+	credTenant string
+	tenants    []string
+}
+
+var credRE = regexp.MustCompile(`Credential=ASIA-([a-z0-9-]+)/`)
+var tenantRE = regexp.MustCompile(`"tenantId":\{"S":"([a-z0-9-]+)"\}|":t\w*":\{"S":"([a-z0-9-]+)"\}`)
+
+type env struct {
+	products *httpx.Router
+	orders   *httpx.Router
+	sts      *stsStandIn
+	mu       sync.Mutex
+	accesses []access
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	e := &env{sts: &stsStandIn{}}
+	mini := miniserver.NewServer()
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		a := access{}
+		if m := credRE.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+			a.credTenant = m[1]
+		}
+		for _, m := range tenantRE.FindAllStringSubmatch(string(body), -1) {
+			a.tenants = append(a.tenants, m[1]+m[2])
+		}
+		e.mu.Lock()
+		e.accesses = append(e.accesses, a)
+		e.mu.Unlock()
+		mini.ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
+	admin := dynamodb.New(dynamodb.Options{Region: "eu-west-1", BaseEndpoint: aws.String(ts.URL), Credentials: aws.NewCredentialsCache(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+		return aws.Credentials{AccessKeyID: "setup", SecretAccessKey: "s"}, nil
+	}))})
+	_, err := admin.CreateTable(context.Background(), &dynamodb.CreateTableInput{
+		TableName: aws.String("pooled"), BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{
+			{AttributeName: aws.String(tenancy.DataPartitionKey), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String(tenancy.DataSortKey), AttributeType: types.ScalarAttributeTypeS},
+		},
+		KeySchema: []types.KeySchemaElement{
+			{AttributeName: aws.String(tenancy.DataPartitionKey), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String(tenancy.DataSortKey), KeyType: types.KeyTypeRange},
+		},
+	})
+	require.NoError(t, err)
+	e.accesses = nil
+	vendor := tvm.New(e.sts, "arn:aws:iam::123456789012:role/tenant-access", aws.Config{Region: "eu-west-1"})
+	s := store.NewDynamo(PoolClients(vendor, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(ts.URL) }), "pooled")
+	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	e.products, e.orders = NewProducts(s, logger), NewOrders(s, logger)
+	return e
+}
+
+type caller struct{ tenant, role string }
+
+var (
+	acmeAdmin  = caller{"acme", "TenantAdmin"}
+	acmeUser   = caller{"acme", "TenantUser"}
+	globexUser = caller{"globex", "TenantUser"}
+	globexAdm  = caller{"globex", "TenantAdmin"}
+	operator   = caller{tenancy.SystemTenantID, "SystemAdmin"}
+)
+
+func (e *env) call(t *testing.T, c caller, method, resource, path, body string) (int, map[string]any) {
+	t.Helper()
+	r := e.products
+	if strings.HasPrefix(resource, "/orders") {
+		r = e.orders
+	}
+	params := map[string]string{}
+	if i := strings.Index(resource, "{"); i >= 0 {
+		params[resource[i+1:len(resource)-1]] = path[strings.LastIndex(path, "/")+1:]
+	}
+	resp, err := r.Serve(context.Background(), events.APIGatewayProxyRequest{
+		HTTPMethod: method, Resource: resource, Path: path, Body: body, PathParameters: params,
+		Headers: map[string]string{"Content-Type": "application/json"},
+		RequestContext: events.APIGatewayProxyRequestContext{RequestID: "r",
+			Authorizer: map[string]any{"tenantId": c.tenant, "tier": "basic", "role": c.role, "userId": "u"}},
+	})
+	require.NoError(t, err)
+	var out map[string]any
+	if resp.Body != "" {
+		require.NoError(t, json.Unmarshal([]byte(resp.Body), &out), resp.Body)
+	}
+	return resp.StatusCode, out
+}
+
+func TestProductsAndOrdersEndToEnd(t *testing.T) {
+	e := newEnv(t)
+	status, p := e.call(t, acmeAdmin, "POST", "/products", "/products", `{"name":"Anvil","price":1999,"sku":"AN-1"}`)
+	require.Equal(t, 201, status, p)
+	pid := p["productId"].(string)
+	assert.Equal(t, float64(1999), p["price"])
+
+	status, got := e.call(t, acmeUser, "GET", "/products/{productId}", "/products/"+pid, "")
+	assert.Equal(t, 200, status)
+	assert.Equal(t, "Anvil", got["name"])
+
+	status, o := e.call(t, acmeUser, "POST", "/orders", "/orders", `{"productId":"`+pid+`","quantity":2}`)
+	require.Equal(t, 201, status, o)
+	oid := o["orderId"].(string)
+	assert.Equal(t, float64(3998), o["total"])
+
+	status, list := e.call(t, acmeUser, "GET", "/orders", "/orders", "")
+	assert.Equal(t, 200, status)
+	assert.Len(t, list["items"], 1)
+
+	status, up := e.call(t, acmeUser, "PUT", "/orders/{orderId}", "/orders/"+oid, `{"productId":"`+pid+`","quantity":5,"version":1}`)
+	assert.Equal(t, 200, status, up)
+	status, conflict := e.call(t, acmeUser, "PUT", "/orders/{orderId}", "/orders/"+oid, `{"productId":"`+pid+`","quantity":6,"version":1}`)
+	assert.Equal(t, 409, status)
+	assert.Equal(t, "version_conflict", conflict["error"].(map[string]any)["code"])
+
+	status, _ = e.call(t, acmeUser, "DELETE", "/orders/{orderId}", "/orders/"+oid, "")
+	assert.Equal(t, 204, status)
+	status, _ = e.call(t, acmeAdmin, "DELETE", "/products/{productId}", "/products/"+pid, "")
+	assert.Equal(t, 204, status)
+	status, _ = e.call(t, acmeUser, "GET", "/products/{productId}", "/products/"+pid, "")
+	assert.Equal(t, 404, status)
+}
+
+func TestRolesAndTenantsAreEnforced(t *testing.T) {
+	e := newEnv(t)
+	_, p := e.call(t, acmeAdmin, "POST", "/products", "/products", `{"name":"Anvil","price":1999}`)
+	pid := p["productId"].(string)
+	_, o := e.call(t, acmeUser, "POST", "/orders", "/orders", `{"productId":"`+pid+`","quantity":1}`)
+	oid := o["orderId"].(string)
+
+	refused := []struct {
+		name                   string
+		who                    caller
+		method, resource, path string
+		body                   string
+		status                 int
+	}{
+		{"TenantUser creates a product", acmeUser, "POST", "/products", "/products", `{"name":"x","price":1}`, 403},
+		{"SystemAdmin reads business data", operator, "GET", "/products", "/products", "", 403},
+		{"another tenant reads the product", globexUser, "GET", "/products/{productId}", "/products/" + pid, "", 404},
+		{"another tenant's admin deletes the product", globexAdm, "DELETE", "/products/{productId}", "/products/" + pid, "", 404},
+		{"another tenant reads the order", globexUser, "GET", "/orders/{orderId}", "/orders/" + oid, "", 404},
+		{"another tenant changes the order", globexUser, "PUT", "/orders/{orderId}", "/orders/" + oid, `{"productId":"` + pid + `","quantity":9,"version":1}`, 404},
+		{"another tenant orders the product", globexUser, "POST", "/orders", "/orders", `{"productId":"` + pid + `","quantity":1}`, 400},
+	}
+	for _, r := range refused {
+		status, body := e.call(t, r.who, r.method, r.resource, r.path, r.body)
+		assert.Equal(t, r.status, status, "%s: %v", r.name, body)
+	}
+	status, still := e.call(t, acmeUser, "GET", "/orders/{orderId}", "/orders/"+oid, "")
+	require.Equal(t, 200, status)
+	assert.Equal(t, float64(1), still["quantity"], "the victim's order must be unchanged")
+
+	// Every request to DynamoDB ran with credentials vended for one tenant
+	// and named only that tenant.
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	require.NotEmpty(t, e.accesses)
+	for _, a := range e.accesses {
+		require.NotEmpty(t, a.credTenant, "a data access ran without tenant credentials")
+		for _, named := range a.tenants {
+			assert.Equal(t, a.credTenant, named, "a request with %s's credentials named tenant %s", a.credTenant, named)
+		}
+	}
+	assert.Equal(t, 2, e.sts.calls, "one STS session per tenant, reused")
+	byTenant := map[string]int{}
+	for _, a := range e.accesses {
+		if len(a.tenants) > 0 {
+			byTenant[a.credTenant]++
+		}
+	}
+	assert.Greater(t, byTenant["acme"], 3, "the check above must have seen acme's requests")
+	assert.Greater(t, byTenant["globex"], 3, "the check above must have seen globex's requests")
+}
+
+func TestBadInputIsNever5xx(t *testing.T) {
+	e := newEnv(t)
+	for name, body := range map[string]string{
+		"malformed":      `{"name":`,
+		"wrong type":     `{"name":"a","price":"cheap"}`,
+		"fraction":       `{"name":"a","price":19.99}`,
+		"unknown field":  `{"name":"a","price":1,"tenantId":"globex"}`,
+		"array":          `[]`,
+		"null":           `null`,
+		"huge":           `{"name":"` + strings.Repeat("x", 20000) + `"}`,
+		"too long name":  `{"name":"` + strings.Repeat("x", 201) + `","price":1}`,
+		"negative price": `{"name":"a","price":-5}`,
+		"deeply nested":  strings.Repeat("[", 5000),
+	} {
+		status, out := e.call(t, acmeAdmin, "POST", "/products", "/products", body)
+		assert.True(t, status >= 400 && status < 500, "%s: got %d %v", name, status, out)
+		assert.NotNil(t, out["error"], name)
+	}
+	status, out := e.call(t, acmeAdmin, "GET", "/products", "/products", "")
+	assert.Equal(t, 200, status, out)
+	for _, q := range []string{"0", "101", "ten"} {
+		r, err := e.products.Serve(context.Background(), events.APIGatewayProxyRequest{HTTPMethod: "GET", Resource: "/products", Path: "/products",
+			QueryStringParameters: map[string]string{"limit": q},
+			RequestContext:        events.APIGatewayProxyRequestContext{Authorizer: map[string]any{"tenantId": "acme", "role": "TenantUser"}}})
+		require.NoError(t, err)
+		assert.Equal(t, 400, r.StatusCode, "limit=%s", q)
+	}
+	r, _ := e.products.Serve(context.Background(), events.APIGatewayProxyRequest{HTTPMethod: "GET", Resource: "/products", Path: "/products",
+		QueryStringParameters: map[string]string{"next": "bm9wZQ"},
+		RequestContext:        events.APIGatewayProxyRequestContext{Authorizer: map[string]any{"tenantId": "acme", "role": "TenantUser"}}})
+	assert.Equal(t, 400, r.StatusCode)
+	assert.Contains(t, r.Body, "invalid_cursor")
+}
+
+func TestSTSOutageIs503(t *testing.T) {
+	e := newEnv(t)
+	e.sts.fail = true
+	status, out := e.call(t, acmeUser, "GET", "/products", "/products", "")
+	assert.Equal(t, 503, status)
+	assert.Equal(t, "unavailable", out["error"].(map[string]any)["code"])
+}
+
+func TestSiloClientServesOnlyItsTenant(t *testing.T) {
+	src := SiloClient(nil, "acme")
+	_, err := src(context.Background(), "acme")
+	assert.NoError(t, err)
+	_, err = src(context.Background(), "globex")
+	assert.ErrorIs(t, err, ErrWrongTenant)
+	assert.Equal(t, httpx.ErrForbidden, mapErrors(err))
+}

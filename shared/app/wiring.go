@@ -1,0 +1,52 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/tenantforge/tenantforge/shared/store"
+	"github.com/tenantforge/tenantforge/shared/tenancy"
+	"github.com/tenantforge/tenantforge/shared/tvm"
+)
+
+// StoreFromEnv builds the data store of an application function from its
+// environment: TABLE_NAME, and TENANCY=pool with TENANT_ROLE_ARN (every
+// access through the tenant's STS session) or TENANCY=silo with TENANT_ID
+// (the function's own role, for its one tenant).
+func StoreFromEnv(ctx context.Context) (*store.Dynamo, error) {
+	table := os.Getenv("TABLE_NAME")
+	if table == "" {
+		return nil, errors.New("TABLE_NAME must be set")
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("loading AWS config: %w", err)
+	}
+	switch mode := os.Getenv("TENANCY"); mode {
+	case tenancy.DeploymentPool:
+		role := os.Getenv("TENANT_ROLE_ARN")
+		if role == "" {
+			return nil, errors.New("TENANT_ROLE_ARN must be set when TENANCY=pool")
+		}
+		vendor := tvm.New(sts.NewFromConfig(awsCfg), role, awsCfg)
+		return store.NewDynamo(PoolClients(vendor), table), nil
+	case tenancy.DeploymentSilo:
+		tenant := os.Getenv("TENANT_ID")
+		if !tenancy.ValidSlug(tenant) {
+			return nil, fmt.Errorf("TENANT_ID=%q must be the silo tenant's id when TENANCY=silo", tenant)
+		}
+		return store.NewDynamo(SiloClient(dynamodb.NewFromConfig(awsCfg), tenant), table), nil
+	default:
+		return nil, fmt.Errorf("TENANCY=%q must be pool or silo", mode)
+	}
+}
+
+// Logger is the functions' JSON logger.
+func Logger() *slog.Logger { return slog.New(slog.NewJSONHandler(os.Stdout, nil)) }
