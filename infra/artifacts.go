@@ -42,3 +42,16 @@ func (a Artifacts) LambdaArchive(function string) (pulumi.Archive, error) {
 	}
 	return pulumi.NewFileArchive(path), nil
 }
+
+// Packages returns the zip paths of several functions, by name.
+func (a Artifacts) Packages(functions ...string) (map[string]string, error) {
+	out := make(map[string]string, len(functions))
+	for _, fn := range functions {
+		path, err := a.LambdaZip(fn)
+		if err != nil {
+			return nil, err
+		}
+		out[fn] = path
+	}
+	return out, nil
+}

@@ -51,6 +51,7 @@ type Config struct {
 	AuditTrail       AuditTrailConfig
 	VPC              VPCConfig
 	Identity         IdentityConfig
+	Functions        FunctionsConfig
 
 	// Tenant is set only on a silo tenant's stack.
 	Tenant *TenantConfig
@@ -113,6 +114,12 @@ type IdentityConfig struct {
 	AuthorizerCacheSeconds int    `json:"authorizerCacheSeconds"`
 }
 
+// FunctionsConfig sizes the application functions.
+type FunctionsConfig struct {
+	MemoryMB       int `json:"memoryMb"`
+	TimeoutSeconds int `json:"timeoutSeconds"`
+}
+
 // TenantConfig identifies the silo tenant a tenant stack is for.
 type TenantConfig struct {
 	ID   string `json:"id"`
@@ -155,6 +162,8 @@ const (
 	DefaultIDTokenMinutes   = 60
 	DefaultRefreshTokenDays = 30
 	DefaultAuthorizerCache  = 60
+	DefaultFunctionMemory   = 256
+	DefaultFunctionTimeout  = 10
 )
 
 // ConfigGetter returns the raw value of a fully qualified config key
@@ -252,6 +261,16 @@ func ParseConfig(project, stack string, get ConfigGetter) (*Config, error) {
 	cfg.Identity = IdentityConfig{AdvancedSecurity: AdvancedSecurityOff, IDTokenMinutes: DefaultIDTokenMinutes, RefreshTokenDays: DefaultRefreshTokenDays, AuthorizerCacheSeconds: DefaultAuthorizerCache}
 	if decodeObject(get, "identity", &cfg.Identity, p) {
 		validateIdentity(&cfg.Identity, p)
+	}
+
+	cfg.Functions = FunctionsConfig{MemoryMB: DefaultFunctionMemory, TimeoutSeconds: DefaultFunctionTimeout}
+	if decodeObject(get, "functions", &cfg.Functions, p) {
+		if cfg.Functions.MemoryMB < 128 || cfg.Functions.MemoryMB > 10240 {
+			p.add(key("functions.memoryMb"), "%d is outside what Lambda allows; use 128 to 10240 MB", cfg.Functions.MemoryMB)
+		}
+		if cfg.Functions.TimeoutSeconds < 1 || cfg.Functions.TimeoutSeconds > 29 {
+			p.add(key("functions.timeoutSeconds"), "%d is out of range; use 1 to 29 seconds (API Gateway stops waiting at 29)", cfg.Functions.TimeoutSeconds)
+		}
 	}
 
 	var tenant TenantConfig

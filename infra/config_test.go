@@ -60,6 +60,7 @@ func TestParseConfigDefaults(t *testing.T) {
 	assert.Equal(t, "main", cfg.CICD.Branch)
 	assert.Equal(t, 30, cfg.LogRetentionDays)
 	assert.Equal(t, IdentityConfig{AdvancedSecurity: "OFF", IDTokenMinutes: 60, RefreshTokenDays: 30, AuthorizerCacheSeconds: 60}, cfg.Identity)
+	assert.Equal(t, FunctionsConfig{MemoryMB: 256, TimeoutSeconds: 10}, cfg.Functions)
 }
 
 func TestParseConfigTenantStack(t *testing.T) {
@@ -145,6 +146,8 @@ func TestParseConfigRejects(t *testing.T) {
 		{"id token too long", with(validPlatform(), "tenantforge:identity", `{"advancedSecurity":"OFF","idTokenMinutes":2000,"refreshTokenDays":30,"authorizerCacheSeconds":60}`), "tenantforge:identity.idTokenMinutes", "5 to 1440"},
 		{"refresh token zero", with(validPlatform(), "tenantforge:identity", `{"advancedSecurity":"OFF","idTokenMinutes":60,"refreshTokenDays":0,"authorizerCacheSeconds":60}`), "tenantforge:identity.refreshTokenDays", "1 to 3650"},
 		{"authorizer cache too long", with(validPlatform(), "tenantforge:identity", `{"advancedSecurity":"OFF","idTokenMinutes":60,"refreshTokenDays":30,"authorizerCacheSeconds":300}`), "tenantforge:identity.authorizerCacheSeconds", "within a minute"},
+		{"function memory too small", with(validPlatform(), "tenantforge:functions", `{"memoryMb":64,"timeoutSeconds":10}`), "tenantforge:functions.memoryMb", "128 to 10240"},
+		{"function timeout past the API's", with(validPlatform(), "tenantforge:functions", `{"memoryMb":256,"timeoutSeconds":60}`), "tenantforge:functions.timeoutSeconds", "API Gateway stops waiting at 29"},
 		{"unknown tenant field", with(validTenant(), "tenantforge:tenant", `{"id":"acme","name":"acme","tier":"platinum","plan":"x"}`), "tenantforge:tenant", `"plan" is not a known setting`},
 	}
 	for _, tc := range cases {

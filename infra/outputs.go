@@ -20,6 +20,7 @@ const (
 	OutIssuerURL         = "issuerUrl"
 	OutJwksURL           = "jwksUrl"
 	OutAuthorizerArn     = "authorizerFunctionArn"
+	OutTenantRoleArn     = "tenantAccessRoleArn"
 
 	OutTenantID      = "tenantId"
 	OutTenantTier    = "tenantTier"

@@ -121,3 +121,26 @@ func TenantDataPolicy(tableArns []string) PolicyDocument {
 		},
 	})
 }
+
+// AssumeTenantRolePolicy lets a pooled function start tenant sessions:
+// assume the tenant access role and tag the session. It grants no data
+// access of its own.
+func AssumeTenantRolePolicy(tenantRoleArn string) PolicyDocument {
+	return NewPolicy(Statement{
+		Sid:      "AssumeTenantRole",
+		Effect:   "Allow",
+		Action:   []string{"sts:AssumeRole", "sts:TagSession"},
+		Resource: []string{tenantRoleArn},
+	})
+}
+
+// SiloDataPolicy gives a silo function item-level access to its tenant's
+// own table: every item there is that tenant's. No Scan, no table actions.
+func SiloDataPolicy(tableArn string) PolicyDocument {
+	return NewPolicy(Statement{
+		Sid:      "OwnTenantTable",
+		Effect:   "Allow",
+		Action:   TenantDataActions,
+		Resource: []string{tableArn, tableArn + "/index/*"},
+	})
+}

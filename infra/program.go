@@ -1,6 +1,7 @@
 package infra
 
 import (
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -30,6 +31,10 @@ func Program(artifacts Artifacts) pulumi.RunFunc {
 // configured, the VPC.
 func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) error {
 	authorizerZip, err := artifacts.LambdaZip("authorizer")
+	if err != nil {
+		return err
+	}
+	packages, err := artifacts.Packages(AppFunctions...)
 	if err != nil {
 		return err
 	}
@@ -68,6 +73,28 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 	if err != nil {
 		return err
 	}
+	caller, err := aws.GetCallerIdentity(ctx, nil, pulumi.Provider(providers.Regional))
+	if err != nil {
+		return err
+	}
+	partition, err := aws.GetPartition(ctx, nil, pulumi.Provider(providers.Regional))
+	if err != nil {
+		return err
+	}
+	pool, err := NewTenantGroup(ctx, "pool", &TenantGroupArgs{
+		Namer:            namer,
+		Deployment:       DeploymentPool,
+		Packages:         packages,
+		PooledTableName:  shared.PooledTableName,
+		PooledTableArn:   shared.PooledTableArn,
+		AccountID:        caller.AccountId,
+		Partition:        partition.Partition,
+		Functions:        cfg.Functions,
+		LogRetentionDays: cfg.LogRetentionDays,
+	}, providers.RegionalOpt())
+	if err != nil {
+		return err
+	}
 	if cfg.AuditTrail.Enabled {
 		audit, err := NewAuditTrail(ctx, "audit", &AuditTrailArgs{
 			Namer:         namer,
@@ -101,12 +128,18 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 	ctx.Export(OutIssuerURL, identity.IssuerURL)
 	ctx.Export(OutJwksURL, identity.JwksURL)
 	ctx.Export(OutAuthorizerArn, authorizer.FunctionArn)
+	ctx.Export(OutTenantRoleArn, pool.TenantRoleArn)
 	return nil
 }
 
-// ComposeTenant builds one silo tenant's stack: its own data table, and a
-// typed reference to the platform stack it belongs to.
-func ComposeTenant(ctx *pulumi.Context, cfg *Config, _ Artifacts) error {
+// ComposeTenant builds one silo tenant's stack: its own group of the
+// application functions with its own table, and a typed reference to the
+// platform stack it belongs to.
+func ComposeTenant(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) error {
+	packages, err := artifacts.Packages(AppFunctions...)
+	if err != nil {
+		return err
+	}
 	providers, err := NewProviders(ctx, cfg)
 	if err != nil {
 		return err
@@ -116,10 +149,19 @@ func ComposeTenant(ctx *pulumi.Context, cfg *Config, _ Artifacts) error {
 	if err != nil {
 		return err
 	}
-	data, err := NewDataStore(ctx, "tenant-data", &DataStoreArgs{
-		TableName:          namer.Name("data", MaxDynamoTableName),
-		Tenancy:            DeploymentSilo,
-		DeletionProtection: !cfg.IsDev(),
+	reserved := 0
+	if rc := cfg.Tiers[cfg.Tenant.Tier].ReservedConcurrency; rc != nil {
+		reserved = *rc
+	}
+	silo, err := NewTenantGroup(ctx, "silo", &TenantGroupArgs{
+		Namer:               namer,
+		Deployment:          DeploymentSilo,
+		TenantID:            cfg.Tenant.ID,
+		Packages:            packages,
+		Functions:           cfg.Functions,
+		ReservedConcurrency: reserved,
+		LogRetentionDays:    cfg.LogRetentionDays,
+		DeletionProtection:  !cfg.IsDev(),
 	}, providers.RegionalOpt())
 	if err != nil {
 		return err
@@ -127,8 +169,8 @@ func ComposeTenant(ctx *pulumi.Context, cfg *Config, _ Artifacts) error {
 	ctx.Export(OutTenantID, pulumi.String(cfg.Tenant.ID))
 	ctx.Export(OutTenantTier, pulumi.String(cfg.Tenant.Tier))
 	ctx.Export(OutPlatformStack, pulumi.String(cfg.PlatformStack))
-	ctx.Export(OutDataTableName, data.TableName)
-	ctx.Export(OutDataTableArn, data.TableArn)
+	ctx.Export(OutDataTableName, silo.TableName)
+	ctx.Export(OutDataTableArn, silo.TableArn)
 	ctx.Export(OutRegistryTableName, platform.RegistryTableName)
 	return nil
 }

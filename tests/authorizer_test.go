@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenantforge/tenantforge/infra"
+	"github.com/tenantforge/tenantforge/internal/mockcloud"
 )
 
 // The authorizer's role may write its own logs and traces and read tenant
@@ -33,7 +34,7 @@ func TestAuthorizerRoleIsExactlyLogsTracesAndRegistryRead(t *testing.T) {
 	assert.Equal(t, []any{map[string]any{"Sid": "ReadTenants", "Effect": "Allow", "Action": []any{"dynamodb:GetItem"},
 		"Resource": []any{"arn:aws:dynamodb:eu-west-1:123456789012:table/tenantforge-dev-registry"}}}, registry["Statement"],
 		"the authorizer reads tenant records and nothing else: not the pooled data table")
-	assert.Len(t, rec.OfType(typeRolePol), 2)
+	assert.Len(t, policiesOf(rec, role), 2, "the authorizer's role has exactly its two policies")
 }
 
 func TestAuthorizerFunction(t *testing.T) {
@@ -60,4 +61,15 @@ func TestAuthorizerFunction(t *testing.T) {
 	assert.Contains(t, fn.Dependencies, find(t, rec, typeRolePol, "authorizer-fn-registry").URN,
 		"the function must wait for its role's policies, or its first invocations fail")
 	assert.Equal(t, fn.Output("arn"), rec.Outputs[infra.OutAuthorizerArn])
+}
+
+// policiesOf returns the inline policies attached to a role.
+func policiesOf(rec *mockcloud.Recording, role *mockcloud.Resource) []*mockcloud.Resource {
+	var out []*mockcloud.Resource
+	for _, p := range rec.OfType(typeRolePol) {
+		if p.Input("role") == role.Input("name") {
+			out = append(out, p)
+		}
+	}
+	return out
 }

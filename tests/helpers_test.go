@@ -3,7 +3,6 @@ package tests
 import (
 	"maps"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -75,14 +74,8 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	fns, err := lambdabuild.Discover(repoRoot)
-	if err != nil {
+	if err := lambdabuild.WriteStandIns(repoRoot, dir); err != nil {
 		panic(err)
-	}
-	for _, fn := range fns {
-		if err := os.WriteFile(filepath.Join(dir, fn.Name+".zip"), []byte("PK\x05\x06stand-in"), 0o644); err != nil {
-			panic(err)
-		}
 	}
 	packages = infra.Artifacts{Dir: dir}
 	code := m.Run()

@@ -51,17 +51,10 @@ func simulate(t *testing.T, cases []simCase) {
 	}
 }
 
-const (
-	account       = "123456789012"
-	tenantRoleArn = "arn:aws:iam::" + account + ":role/tenantforge-dev-tenant-access"
-)
+const account = "123456789012"
 
 func session(tenant string) string {
 	return "arn:aws:sts::" + account + ":assumed-role/tenantforge-dev-tenant-access/tenant-" + tenant
-}
-
-func identity(name string, policy infra.PolicyDocument) map[string]any {
-	return map[string]any{"name": name, "policy": policy}
 }
 
 func dynamoRequest(principal, action, table string, ctx map[string]any) map[string]any {
@@ -80,7 +73,10 @@ func TestTenantSessionsReachOnlyTheirOwnItems(t *testing.T) {
 	rec := run(t, "dev", stackConfig(t, "dev"), nil)
 	pooled := rec.Outputs[infra.OutPooledTableArn].(string)
 	registry := rec.Outputs[infra.OutRegistryTableArn].(string)
-	tenantPolicy := identity("tenant-data", infra.TenantDataPolicy([]string{pooled}))
+	// The tenant access role's policy exactly as the program registers it.
+	generated, err := find(t, rec, typeRolePol, "pool-access-data").PolicyInput("policy")
+	require.NoError(t, err)
+	tenantPolicy := map[string]any{"name": "tenant-data", "policy": generated}
 
 	var cases []simCase
 	add := func(name, want string, policies []any, req map[string]any) {
@@ -100,22 +96,21 @@ func TestTenantSessionsReachOnlyTheirOwnItems(t *testing.T) {
 	add("tenant A deletes the pooled table", "ImplicitlyDenied", []any{tenantPolicy}, dynamoRequest(session("acme"), "dynamodb:DeleteTable", pooled, tagA()))
 	add("tenant A describes the pooled table", "ImplicitlyDenied", []any{tenantPolicy}, dynamoRequest(session("acme"), "dynamodb:DescribeTable", pooled, tagA()))
 
-	// A function's execution role on its own, with the policies the program
-	// gives it, reaches no pooled item.
-	role := find(t, rec, typeRole, "authorizer-fn-role")
-	var execPolicies []any
-	for _, p := range rec.OfType(typeRolePol) {
-		if p.Input("role") == role.Input("name") {
+	// Every function's execution role on its own, with the policies the
+	// program gives it, reaches no pooled item.
+	for _, roleName := range []string{"pool-products-role", "pool-orders-role", "authorizer-fn-role"} {
+		role := find(t, rec, typeRole, roleName)
+		var execPolicies []any
+		for _, p := range policiesOf(rec, role) {
 			doc, err := p.PolicyInput("policy")
 			require.NoError(t, err)
 			execPolicies = append(execPolicies, map[string]any{"name": p.Name, "policy": doc})
 		}
-	}
-	require.Len(t, execPolicies, 2)
-	roleArn := role.Output("arn").(string)
-	for _, action := range []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan"} {
-		add("execution role alone "+action+" on pooled items", "ImplicitlyDenied", execPolicies,
-			dynamoRequest(roleArn, action, pooled, map[string]any{"dynamodb:LeadingKeys": []string{"acme"}}))
+		require.Len(t, execPolicies, 2)
+		for _, action := range []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan"} {
+			add(roleName+" alone "+action+" on pooled items", "ImplicitlyDenied", execPolicies,
+				dynamoRequest(role.Output("arn").(string), action, pooled, map[string]any{"dynamodb:LeadingKeys": []string{"acme"}}))
+		}
 	}
 	simulate(t, cases)
 }
@@ -123,10 +118,16 @@ func TestTenantSessionsReachOnlyTheirOwnItems(t *testing.T) {
 // Only the pooled functions' execution roles may assume the tenant access
 // role, and only with exactly a tenant_id session tag.
 func TestTenantRoleTrustNeedsTheTenantTag(t *testing.T) {
-	poolRole := "arn:aws:iam::" + account + ":role/tenantforge-dev-pool-products"
-	otherRole := "arn:aws:iam::" + account + ":role/tenantforge-dev-authorizer-role"
-	trust := infra.TenantAccessTrustPolicy([]string{poolRole})
-	caller := identity("may-assume", infra.NewPolicy(infra.Statement{Effect: "Allow", Action: []string{"sts:AssumeRole", "sts:TagSession"}, Resource: []string{tenantRoleArn}}))
+	rec := run(t, "dev", stackConfig(t, "dev"), nil)
+	access := find(t, rec, typeRole, "pool-access-role")
+	trust, err := access.PolicyInput("assumeRolePolicy")
+	require.NoError(t, err)
+	tenantRoleArn := access.Output("arn").(string)
+	poolRole := find(t, rec, typeRole, "pool-products-role").Output("arn").(string)
+	otherRole := find(t, rec, typeRole, "authorizer-fn-role").Output("arn").(string)
+	assumePolicy, err := find(t, rec, typeRolePol, "pool-products-assume-tenant-role").PolicyInput("policy")
+	require.NoError(t, err)
+	caller := map[string]any{"name": "assume-tenant-role", "policy": assumePolicy}
 	assume := func(name, want, principal, action string, ctx map[string]any) simCase {
 		return simCase{Name: name, want: want, Simulation: map[string]any{
 			"identityPolicies": []any{caller},

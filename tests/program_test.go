@@ -37,6 +37,8 @@ const (
 	typeRole       = "aws:iam/role:Role"
 	typeRolePol    = "aws:iam/rolePolicy:RolePolicy"
 	typeLogGroup   = "aws:cloudwatch/logGroup:LogGroup"
+	typeGroup2     = "tenantforge:app:TenantGroup"
+	typeAccess     = "tenantforge:app:TenantAccess"
 	regionalURNEnd = "::pulumi:providers:aws::aws"
 	globalURNEnd   = "::pulumi:providers:aws::aws-global"
 )
@@ -58,11 +60,13 @@ func TestPlatformStackResourceSet(t *testing.T) {
 		typeUser:      1, // the stack's SystemAdmin
 		typeUserGroup: 1,
 		typeAuthz:     1,
-		typeFunction:  1,
-		typeLambda:    1,
-		typeRole:      1,
-		typeRolePol:   2, // logs and traces; registry read
-		typeLogGroup:  1,
+		typeFunction:  3, // authorizer, pool products, pool orders
+		typeLambda:    3,
+		typeRole:      4, // three execution roles and the tenant access role
+		typeRolePol:   7, // logs and traces of each function; registry read; assume tenant role x2; tenant data
+		typeLogGroup:  3,
+		typeGroup2:    1,
+		typeAccess:    1,
 	}, rec.CountByType(), "the dev platform stack registers a different resource set than its config asks for")
 	assert.Empty(t, rec.OfType(typeVpc), "the VPC is off by default: a NAT gateway costs money every hour")
 	assert.Equal(t, "tenantforge-dev-registry", rec.Outputs[infra.OutRegistryTableName])
@@ -78,10 +82,16 @@ func TestTenantStackResourceSet(t *testing.T) {
 		typeStackRef:  1,
 		typeDataStore: 1,
 		typeTable:     1,
+		typeGroup2:    1,
+		typeFunction:  2,
+		typeLambda:    2,
+		typeRole:      2,
+		typeRolePol:   4,
+		typeLogGroup:  2,
 	}, rec.CountByType(), "a silo tenant stack must hold only that tenant's resources")
 	ref := find(t, rec, typeStackRef, "platform-stack")
 	assert.Equal(t, "organization/tenantforge/dev", ref.Input("name"))
-	table := find(t, rec, typeTable, "tenant-data-table")
+	table := find(t, rec, typeTable, "silo-data-table")
 	assert.Equal(t, "tenantforge-dev-tenant-example-data", table.Input("name"))
 	assert.Equal(t, "tenantforge-dev-registry", rec.Outputs[infra.OutRegistryTableName], "the tenant stack must read the platform registry through the StackReference")
 	assert.Equal(t, "example", rec.Outputs[infra.OutTenantID])
@@ -188,6 +198,7 @@ func TestDeletionProtectionOutsideDev(t *testing.T) {
 		rec := run(t, "dev", stackConfig(t, "dev", "environment", env), nil)
 		tables := rec.OfType(typeTable)
 		require.Len(t, tables, 2)
+		tables = append(tables, run(t, "dev-tenant-x", stackConfig(t, "dev-tenant-example", "environment", env), platformOutputs(t)).OfType(typeTable)...)
 		for _, table := range tables {
 			assert.Equal(t, protected, table.Input("deletionProtectionEnabled"), "%s: table %s deletion protection", env, table.Name)
 			assert.Equal(t, map[string]any{"enabled": true}, table.Input("pointInTimeRecovery"), "%s: table %s must keep point-in-time recovery", env, table.Name)

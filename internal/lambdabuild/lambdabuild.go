@@ -143,3 +143,20 @@ func addFile(zw *zip.Writer, name, src string) error {
 	_, err = io.Copy(w, f)
 	return err
 }
+
+// WriteStandIns writes a stand-in <name>.zip into dir for every function
+// under root/lambdas. Infrastructure tests and benchmarks check what the
+// program registers, not the code, so they use these instead of `make
+// build`'s packages; a stand-in is never a deployable package.
+func WriteStandIns(root, dir string) error {
+	fns, err := Discover(root)
+	if err != nil {
+		return err
+	}
+	for _, fn := range fns {
+		if err := os.WriteFile(filepath.Join(dir, fn.Name+".zip"), []byte("PK\x05\x06stand-in"), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,18 +1,17 @@
 package plan
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/tenantforge/tenantforge/infra"
+	"github.com/tenantforge/tenantforge/internal/lambdabuild"
 )
 
 // BenchmarkPlanRepository measures `make plan`'s core: running the program
 // for every stack file of the repository under the recording mock.
 func BenchmarkPlanRepository(b *testing.B) {
 	dir := b.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "authorizer.zip"), []byte("PK"), 0o644); err != nil {
+	if err := lambdabuild.WriteStandIns("../..", dir); err != nil {
 		b.Fatal(err)
 	}
 	p := &Planner{Dir: "../..", Artifacts: infra.Artifacts{Dir: dir}}

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenantforge/tenantforge/infra"
+	"github.com/tenantforge/tenantforge/internal/lambdabuild"
 	"github.com/tenantforge/tenantforge/internal/mockcloud"
 )
 
@@ -133,7 +134,7 @@ func TestSnapshotNormalisesPackageAndAssetPaths(t *testing.T) {
 
 func TestPlannerResolvesTenantStacksFromTheirPlatformStack(t *testing.T) {
 	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "authorizer.zip"), []byte("PK"), 0o644))
+	require.NoError(t, lambdabuild.WriteStandIns("../..", dir))
 	stacks, err := (&Planner{Dir: "../..", Artifacts: infra.Artifacts{Dir: dir}}).Plan("dev-tenant-example")
 	require.NoError(t, err)
 	require.Len(t, stacks, 1)
