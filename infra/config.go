@@ -130,6 +130,17 @@ type TenantConfig struct {
 // IsTenantStack reports whether this stack builds one silo tenant.
 func (c *Config) IsTenantStack() bool { return c.Tenant != nil }
 
+// TiersOf returns the tiers of one deployment model.
+func (c *Config) TiersOf(deployment string) map[string]Tier {
+	out := map[string]Tier{}
+	for name, t := range c.Tiers {
+		if t.Deployment == deployment {
+			out[name] = t
+		}
+	}
+	return out
+}
+
 // IsDev reports whether the stack is a development stack (no deletion
 // protection, short retention).
 func (c *Config) IsDev() bool { return c.Environment == "dev" }

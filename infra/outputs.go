@@ -20,6 +20,10 @@ const (
 	OutIssuerURL         = "issuerUrl"
 	OutJwksURL           = "jwksUrl"
 	OutAuthorizerArn     = "authorizerFunctionArn"
+	OutAuthorizerName    = "authorizerFunctionName"
+	OutAuthorizerInvoke  = "authorizerInvokeArn"
+	OutAPIURL            = "apiUrl"
+	OutUsagePlanIDs      = "usagePlanIds"
 	OutTenantRoleArn     = "tenantAccessRoleArn"
 
 	OutTenantID      = "tenantId"

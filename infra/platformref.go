@@ -16,6 +16,8 @@ type PlatformRef struct {
 	RegistryTableArn  pulumi.StringOutput `pulumi:"registryTableArn"`
 	EventBusName      pulumi.StringOutput `pulumi:"eventBusName"`
 	EventBusArn       pulumi.StringOutput `pulumi:"eventBusArn"`
+	AuthorizerName    pulumi.StringOutput `pulumi:"authorizerName"`
+	AuthorizerInvoke  pulumi.StringOutput `pulumi:"authorizerInvokeArn"`
 }
 
 // PlatformRefArgs configures PlatformRef.
@@ -50,9 +52,12 @@ func NewPlatformRef(ctx *pulumi.Context, name string, args *PlatformRefArgs, opt
 	c.RegistryTableArn = require(OutRegistryTableArn)
 	c.EventBusName = require(OutEventBusName)
 	c.EventBusArn = require(OutEventBusArn)
+	c.AuthorizerName = require(OutAuthorizerName)
+	c.AuthorizerInvoke = require(OutAuthorizerInvoke)
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"registryTableName": c.RegistryTableName, "registryTableArn": c.RegistryTableArn,
 		"eventBusName": c.EventBusName, "eventBusArn": c.EventBusArn,
+		"authorizerName": c.AuthorizerName, "authorizerInvokeArn": c.AuthorizerInvoke,
 	}); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,8 @@ package infra
 import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/tenantforge/tenantforge/shared/apidef"
 )
 
 // LoadConfig reads and validates the stack's whole configuration once.
@@ -95,6 +97,21 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 	if err != nil {
 		return err
 	}
+	api, err := NewApi(ctx, "platform-api", &ApiArgs{
+		Namer:                namer,
+		Role:                 "platform",
+		Definition:           apidef.Application,
+		Functions:            pool.Functions,
+		AuthorizerName:       authorizer.FunctionName,
+		AuthorizerInvokeArn:  authorizer.InvokeArn,
+		AuthorizerTTLSeconds: cfg.Identity.AuthorizerCacheSeconds,
+		Tiers:                cfg.TiersOf(DeploymentPool),
+		LogRetentionDays:     cfg.LogRetentionDays,
+		ManageAccount:        true,
+	}, providers.RegionalOpt())
+	if err != nil {
+		return err
+	}
 	if cfg.AuditTrail.Enabled {
 		audit, err := NewAuditTrail(ctx, "audit", &AuditTrailArgs{
 			Namer:         namer,
@@ -129,6 +146,10 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 	ctx.Export(OutJwksURL, identity.JwksURL)
 	ctx.Export(OutAuthorizerArn, authorizer.FunctionArn)
 	ctx.Export(OutTenantRoleArn, pool.TenantRoleArn)
+	ctx.Export(OutAuthorizerName, authorizer.FunctionName)
+	ctx.Export(OutAuthorizerInvoke, authorizer.InvokeArn)
+	ctx.Export(OutAPIURL, api.URL)
+	ctx.Export(OutUsagePlanIDs, api.UsagePlanIDs)
 	return nil
 }
 
@@ -166,6 +187,22 @@ func ComposeTenant(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) error 
 	if err != nil {
 		return err
 	}
+	api, err := NewApi(ctx, "tenant-api", &ApiArgs{
+		Namer:                namer,
+		Role:                 "tenant",
+		Definition:           apidef.Application,
+		Functions:            silo.Functions,
+		AuthorizerName:       platform.AuthorizerName,
+		AuthorizerInvokeArn:  platform.AuthorizerInvoke,
+		AuthorizerTTLSeconds: cfg.Identity.AuthorizerCacheSeconds,
+		Tiers:                map[string]Tier{cfg.Tenant.Tier: cfg.Tiers[cfg.Tenant.Tier]},
+		LogRetentionDays:     cfg.LogRetentionDays,
+	}, providers.RegionalOpt())
+	if err != nil {
+		return err
+	}
+	ctx.Export(OutAPIURL, api.URL)
+	ctx.Export(OutUsagePlanIDs, api.UsagePlanIDs)
 	ctx.Export(OutTenantID, pulumi.String(cfg.Tenant.ID))
 	ctx.Export(OutTenantTier, pulumi.String(cfg.Tenant.Tier))
 	ctx.Export(OutPlatformStack, pulumi.String(cfg.PlatformStack))

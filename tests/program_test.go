@@ -46,27 +46,36 @@ const (
 func TestPlatformStackResourceSet(t *testing.T) {
 	rec := run(t, "dev", stackConfig(t, "dev"), nil)
 	assert.Equal(t, map[string]int{
-		typeProvider:  2, // regional and us-east-1
-		typeShared:    1,
-		typeTable:     2, // tenant registry, pooled data
-		typeDataStore: 1,
-		typeEventBus:  1,
-		typeAudit:     1,
-		typeTrail:     1,
-		typeIdentity:  1,
-		typeUserPool:  1,
-		typeClient:    1,
-		typeGroup:     3, // SystemAdmin, TenantAdmin, TenantUser
-		typeUser:      1, // the stack's SystemAdmin
-		typeUserGroup: 1,
-		typeAuthz:     1,
-		typeFunction:  3, // authorizer, pool products, pool orders
-		typeLambda:    3,
-		typeRole:      4, // three execution roles and the tenant access role
-		typeRolePol:   7, // logs and traces of each function; registry read; assume tenant role x2; tenant data
-		typeLogGroup:  3,
-		typeGroup2:    1,
-		typeAccess:    1,
+		typeProvider:          2, // regional and us-east-1
+		typeShared:            1,
+		typeTable:             2, // tenant registry, pooled data
+		typeDataStore:         1,
+		typeEventBus:          1,
+		typeAudit:             1,
+		typeTrail:             1,
+		typeIdentity:          1,
+		typeUserPool:          1,
+		typeClient:            1,
+		typeGroup:             3, // SystemAdmin, TenantAdmin, TenantUser
+		typeUser:              1, // the stack's SystemAdmin
+		typeUserGroup:         1,
+		typeAuthz:             1,
+		typeFunction:          3, // authorizer, pool products, pool orders
+		typeLambda:            3,
+		typeRole:              5, // three execution roles, the tenant access role, API Gateway's logs role
+		typeRolePol:           7, // logs and traces of each function; registry read; assume tenant role x2; tenant data
+		typeLogGroup:          4, // three functions and the API's access logs
+		typeGroup2:            1,
+		typeAccess:            1,
+		"tenantforge:api:Api": 1,
+		typeRestAPI:           1,
+		typeDeployment:        1,
+		typeStage:             1,
+		typeMethodSet:         1,
+		typeUsagePlan:         3, // one per pooled tier
+		typePermission:        3, // two functions and the authorizer
+		typeAccount:           1,
+		"aws:iam/rolePolicyAttachment:RolePolicyAttachment": 1,
 	}, rec.CountByType(), "the dev platform stack registers a different resource set than its config asks for")
 	assert.Empty(t, rec.OfType(typeVpc), "the VPC is off by default: a NAT gateway costs money every hour")
 	assert.Equal(t, "tenantforge-dev-registry", rec.Outputs[infra.OutRegistryTableName])
@@ -77,17 +86,24 @@ func TestPlatformStackResourceSet(t *testing.T) {
 func TestTenantStackResourceSet(t *testing.T) {
 	rec := run(t, "dev-tenant-example", stackConfig(t, "dev-tenant-example"), platformOutputs(t))
 	assert.Equal(t, map[string]int{
-		typeProvider:  2,
-		typePlatRef:   1,
-		typeStackRef:  1,
-		typeDataStore: 1,
-		typeTable:     1,
-		typeGroup2:    1,
-		typeFunction:  2,
-		typeLambda:    2,
-		typeRole:      2,
-		typeRolePol:   4,
-		typeLogGroup:  2,
+		typeProvider:          2,
+		typePlatRef:           1,
+		typeStackRef:          1,
+		typeDataStore:         1,
+		typeTable:             1,
+		typeGroup2:            1,
+		typeFunction:          2,
+		typeLambda:            2,
+		typeRole:              2,
+		typeRolePol:           4,
+		typeLogGroup:          3,
+		"tenantforge:api:Api": 1,
+		typeRestAPI:           1,
+		typeDeployment:        1,
+		typeStage:             1,
+		typeMethodSet:         1,
+		typeUsagePlan:         1,
+		typePermission:        3,
 	}, rec.CountByType(), "a silo tenant stack must hold only that tenant's resources")
 	ref := find(t, rec, typeStackRef, "platform-stack")
 	assert.Equal(t, "organization/tenantforge/dev", ref.Input("name"))

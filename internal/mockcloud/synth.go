@@ -118,6 +118,11 @@ func awsIdentity(res *Resource, region, name string) (string, string) {
 		return stableHex(res.URN, 26), ""
 	case "aws:cognito/userGroup:UserGroup":
 		return stableHex(res.URN, 9) + "/" + name, ""
+	case "aws:apigateway/deployment:Deployment", "aws:apigateway/usagePlan:UsagePlan":
+		return stableHex(res.URN, 6), ""
+	case "aws:apigateway/stage:Stage", "aws:apigateway/methodSettings:MethodSettings", "aws:apigateway/account:Account",
+		"aws:lambda/permission:Permission":
+		return res.Name + "-" + stableHex(res.URN, 8), ""
 	case "aws:cloudtrail/trail:Trail":
 		return name, fmt.Sprintf("arn:aws:cloudtrail:%s:%s:trail/%s", region, acct, name)
 	}
@@ -138,6 +143,13 @@ func typeOutputs(res *Resource, region, id, name string) map[string]any {
 		}
 	case "aws:cognito/userPool:UserPool":
 		return map[string]any{"endpoint": fmt.Sprintf("cognito-idp.%s.amazonaws.com/%s", region, id)}
+	case "aws:apigateway/stage:Stage":
+		api, _ := res.Input("restApi").(string)
+		stage, _ := res.Input("stageName").(string)
+		return map[string]any{
+			"invokeUrl":    fmt.Sprintf("https://%s.execute-api.%s.amazonaws.com/%s", api, region, stage),
+			"executionArn": fmt.Sprintf("arn:aws:execute-api:%s:%s:%s/%s", region, AccountID, api, stage),
+		}
 	case "aws:lambda/function:Function":
 		return map[string]any{
 			"invokeArn":      fmt.Sprintf("arn:aws:apigateway:%s:lambda:path/2015-03-31/functions/arn:aws:lambda:%s:%s:function:%s/invocations", region, region, AccountID, name),

@@ -1,0 +1,70 @@
+package apidef
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tenantforge/tenantforge/shared/tenancy"
+)
+
+func values() map[string]string {
+	return map[string]string{
+		"fn:products":   "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:p/invocations",
+		"fn:orders":     "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:o/invocations",
+		"authorizer":    "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:a/invocations",
+		"authorizerTtl": "60",
+	}
+}
+
+// The definition and the permission table describe the same application
+// routes: a route in one and not the other would be unreachable or unguarded.
+func TestApplicationRoutesMatchThePermissionTable(t *testing.T) {
+	routes, err := Routes(Application)
+	require.NoError(t, err)
+	var fromDef, fromTable []string
+	for _, r := range routes {
+		fromDef = append(fromDef, r.Method+" "+r.Path)
+		assert.Contains(t, []string{"products", "orders"}, r.Service, "%s %s has no function", r.Method, r.Path)
+		assert.True(t, strings.HasPrefix(r.Path, "/"+r.Service), "%s %s is served by %s", r.Method, r.Path, r.Service)
+	}
+	for _, r := range tenancy.Routes {
+		if strings.HasPrefix(r.Path, "/products") || strings.HasPrefix(r.Path, "/orders") {
+			fromTable = append(fromTable, r.Method+" "+r.Path)
+		}
+	}
+	assert.ElementsMatch(t, fromTable, fromDef)
+	assert.Len(t, routes, 10)
+}
+
+func TestRenderFillsEveryPlaceholder(t *testing.T) {
+	body, err := Render(Application, values())
+	require.NoError(t, err)
+	assert.NotContains(t, body, "${", "an unfilled placeholder would reach API Gateway")
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal([]byte(body), &doc))
+	assert.Equal(t, "AUTHORIZER", doc["x-amazon-apigateway-api-key-source"], "the authorizer names each tenant's API key")
+	assert.Equal(t, "all", doc["x-amazon-apigateway-request-validator"])
+	auth := doc["components"].(map[string]any)["securitySchemes"].(map[string]any)["tenantAuthorizer"].(map[string]any)["x-amazon-apigateway-authorizer"].(map[string]any)
+	assert.Equal(t, float64(60), auth["authorizerResultTtlInSeconds"], "numbers stay numbers")
+	assert.Equal(t, values()["authorizer"], auth["authorizerUri"])
+	get := doc["paths"].(map[string]any)["/orders/{orderId}"].(map[string]any)["get"].(map[string]any)
+	assert.Equal(t, values()["fn:orders"], get["x-amazon-apigateway-integration"].(map[string]any)["uri"])
+	assert.NotContains(t, doc, "x-tenantforge-integrations")
+}
+
+func TestRenderRefusesMissingOrUnusedValues(t *testing.T) {
+	v := values()
+	delete(v, "fn:orders")
+	_, err := Render(Application, v)
+	assert.ErrorContains(t, err, "no value for [fn:orders]")
+	v = values()
+	v["fn:invoices"] = "x"
+	_, err = Render(Application, v)
+	assert.ErrorContains(t, err, `"fn:invoices" is used by no route`)
+	_, err = Render([]byte("just: text"), values())
+	assert.Error(t, err)
+}
