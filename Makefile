@@ -57,6 +57,7 @@ lint: ## gofmt check, go vet and staticcheck
 bench: build npm ## benchmarks; fails when a performance target is missed
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
 	$(GO) run ./cmd/authbench -seconds 3
+	$(GO) run ./cmd/lambdabench -zips $(LAMBDAS)
 
 clean: ## remove build output and the installed Node tools
 	rm -rf build node_modules

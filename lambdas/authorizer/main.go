@@ -17,10 +17,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/tenantforge/tenantforge/shared/auth"
+	"github.com/tenantforge/tenantforge/shared/awsenv"
 	"github.com/tenantforge/tenantforge/shared/registry"
 )
 
@@ -33,7 +33,7 @@ func main() {
 	lambda.Start(handler.Handle)
 }
 
-func setup(ctx context.Context) (*auth.Authorizer, error) {
+func setup(_ context.Context) (*auth.Authorizer, error) {
 	issuer, clients, table := os.Getenv("ISSUER_URL"), os.Getenv("CLIENT_IDS"), os.Getenv("REGISTRY_TABLE")
 	if issuer == "" || clients == "" || table == "" {
 		return nil, errors.New("ISSUER_URL, CLIENT_IDS and REGISTRY_TABLE must be set")
@@ -46,9 +46,9 @@ func setup(ctx context.Context) (*auth.Authorizer, error) {
 	if jwks == "" {
 		jwks = strings.TrimSuffix(issuer, "/") + "/.well-known/jwks.json"
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+	awsCfg, err := awsenv.Config()
 	if err != nil {
-		return nil, fmt.Errorf("loading AWS config: %w", err)
+		return nil, err
 	}
 	verifier, err := auth.NewVerifier(auth.VerifierConfig{
 		Issuer:    issuer,

@@ -33,6 +33,8 @@ func TestSetupBuildsTheAuthorizer(t *testing.T) {
 	t.Setenv("REGISTRY_TABLE", "registry")
 	t.Setenv("DECISION_TTL_SECONDS", "60")
 	t.Setenv("AWS_REGION", "eu-west-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
 	a, err := setup(context.Background())
 	require.NoError(t, err)
 	assert.NotNil(t, a)

@@ -7,10 +7,10 @@ import (
 	"log/slog"
 	"os"
 
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/tenantforge/tenantforge/shared/awsenv"
 	"github.com/tenantforge/tenantforge/shared/store"
 	"github.com/tenantforge/tenantforge/shared/tenancy"
 	"github.com/tenantforge/tenantforge/shared/tvm"
@@ -20,14 +20,14 @@ import (
 // environment: TABLE_NAME, and TENANCY=pool with TENANT_ROLE_ARN (every
 // access through the tenant's STS session) or TENANCY=silo with TENANT_ID
 // (the function's own role, for its one tenant).
-func StoreFromEnv(ctx context.Context) (*store.Dynamo, error) {
+func StoreFromEnv(_ context.Context) (*store.Dynamo, error) {
 	table := os.Getenv("TABLE_NAME")
 	if table == "" {
 		return nil, errors.New("TABLE_NAME must be set")
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+	awsCfg, err := awsenv.Config()
 	if err != nil {
-		return nil, fmt.Errorf("loading AWS config: %w", err)
+		return nil, err
 	}
 	switch mode := os.Getenv("TENANCY"); mode {
 	case tenancy.DeploymentPool:

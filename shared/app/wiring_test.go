@@ -10,6 +10,8 @@ import (
 
 func TestStoreFromEnvNamesWhatIsMissing(t *testing.T) {
 	t.Setenv("AWS_REGION", "eu-west-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
 	for _, tc := range []struct{ table, tenancy, role, tenant, want string }{
 		{"", "pool", "arn", "", "TABLE_NAME must be set"},
 		{"t", "", "", "", `TENANCY="" must be pool or silo`},
