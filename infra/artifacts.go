@@ -16,6 +16,28 @@ const DefaultArtifactsDir = "build/lambdas"
 // <name>.zip per lambdas/<name>, each holding a `bootstrap` executable.
 type Artifacts struct {
 	Dir string
+	// Layer is the shared layer's zip; "" means <Dir>/../layers/shared.zip,
+	// where `make build` writes it.
+	Layer string
+}
+
+// LayerZip returns the shared layer's zip, or an error that says how to
+// build it.
+func (a Artifacts) LayerZip() (string, error) {
+	path := a.Layer
+	if path == "" {
+		path = filepath.Join(filepath.Dir(filepath.Clean(a.Dir)), "layers", "shared.zip")
+	}
+	info, err := os.Stat(path)
+	switch {
+	case os.IsNotExist(err):
+		return "", fmt.Errorf("the shared layer %s is missing: run `make build` first", path)
+	case err != nil:
+		return "", err
+	case info.IsDir() || info.Size() == 0:
+		return "", fmt.Errorf("the shared layer %s is not a zip file: run `make clean build`", path)
+	}
+	return path, nil
 }
 
 // LambdaZip returns the path of a function's package, or an error that says

@@ -42,6 +42,8 @@ type FunctionArgs struct {
 	ReservedConcurrency int
 	// LogRetentionDays is the log group's retention.
 	LogRetentionDays int
+	// Layers are the layer version ARNs the function attaches.
+	Layers pulumi.StringArrayInput
 	// Policies are extra inline policies of the role, by name. Each is the
 	// policy document's JSON (see the builders in policy.go).
 	Policies map[string]pulumi.StringInput
@@ -112,6 +114,7 @@ func NewFunction(ctx *pulumi.Context, name string, args *FunctionArgs, opts ...p
 		TracingConfig: &lambda.FunctionTracingConfigArgs{Mode: pulumi.String("Active")},
 		LoggingConfig: &lambda.FunctionLoggingConfigArgs{LogFormat: pulumi.String("JSON"), LogGroup: logGroup.Name},
 		Environment:   &lambda.FunctionEnvironmentArgs{Variables: args.Environment},
+		Layers:        args.Layers,
 	}
 	if args.ReservedConcurrency > 0 {
 		fnArgs.ReservedConcurrentExecutions = pulumi.Int(args.ReservedConcurrency)

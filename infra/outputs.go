@@ -23,6 +23,7 @@ const (
 	OutAuthorizerName    = "authorizerFunctionName"
 	OutAuthorizerInvoke  = "authorizerInvokeArn"
 	OutAPIURL            = "apiUrl"
+	OutLayerArn          = "sharedLayerArn"
 	OutUsagePlanIDs      = "usagePlanIds"
 	OutTenantRoleArn     = "tenantAccessRoleArn"
 

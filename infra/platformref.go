@@ -18,6 +18,7 @@ type PlatformRef struct {
 	EventBusArn       pulumi.StringOutput `pulumi:"eventBusArn"`
 	AuthorizerName    pulumi.StringOutput `pulumi:"authorizerName"`
 	AuthorizerInvoke  pulumi.StringOutput `pulumi:"authorizerInvokeArn"`
+	LayerArn          pulumi.StringOutput `pulumi:"layerArn"`
 }
 
 // PlatformRefArgs configures PlatformRef.
@@ -54,10 +55,11 @@ func NewPlatformRef(ctx *pulumi.Context, name string, args *PlatformRefArgs, opt
 	c.EventBusArn = require(OutEventBusArn)
 	c.AuthorizerName = require(OutAuthorizerName)
 	c.AuthorizerInvoke = require(OutAuthorizerInvoke)
+	c.LayerArn = require(OutLayerArn)
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"registryTableName": c.RegistryTableName, "registryTableArn": c.RegistryTableArn,
 		"eventBusName": c.EventBusName, "eventBusArn": c.EventBusArn,
-		"authorizerName": c.AuthorizerName, "authorizerInvokeArn": c.AuthorizerInvoke,
+		"authorizerName": c.AuthorizerName, "authorizerInvokeArn": c.AuthorizerInvoke, "layerArn": c.LayerArn,
 	}); err != nil {
 		return nil, err
 	}

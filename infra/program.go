@@ -40,11 +40,19 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 	if err != nil {
 		return err
 	}
+	layerZip, err := artifacts.LayerZip()
+	if err != nil {
+		return err
+	}
 	providers, err := NewProviders(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	namer := Namer{Project: cfg.Project, Stack: cfg.Stack}
+	layer, err := NewSharedLayer(ctx, "layer", &SharedLayerArgs{Namer: namer, ZipPath: layerZip}, providers.RegionalOpt())
+	if err != nil {
+		return err
+	}
 	shared, err := NewSharedServices(ctx, "shared", &SharedServicesArgs{
 		Namer:              namer,
 		DeletionProtection: !cfg.IsDev(),
@@ -87,6 +95,7 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 		Namer:            namer,
 		Deployment:       DeploymentPool,
 		Packages:         packages,
+		LayerArn:         layer.LayerArn,
 		PooledTableName:  shared.PooledTableName,
 		PooledTableArn:   shared.PooledTableArn,
 		AccountID:        caller.AccountId,
@@ -150,6 +159,7 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 	ctx.Export(OutAuthorizerInvoke, authorizer.InvokeArn)
 	ctx.Export(OutAPIURL, api.URL)
 	ctx.Export(OutUsagePlanIDs, api.UsagePlanIDs)
+	ctx.Export(OutLayerArn, layer.LayerArn)
 	return nil
 }
 
@@ -179,6 +189,7 @@ func ComposeTenant(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) error 
 		Deployment:          DeploymentSilo,
 		TenantID:            cfg.Tenant.ID,
 		Packages:            packages,
+		LayerArn:            platform.LayerArn,
 		Functions:           cfg.Functions,
 		ReservedConcurrency: reserved,
 		LogRetentionDays:    cfg.LogRetentionDays,

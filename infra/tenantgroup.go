@@ -39,6 +39,8 @@ type TenantGroupArgs struct {
 	TenantID string
 	// Packages are the functions' zips by service name (Artifacts.LambdaZip).
 	Packages map[string]string
+	// LayerArn is the shared layer every function attaches.
+	LayerArn pulumi.StringInput
 	// PooledTableName and PooledTableArn are the pooled table (pool only).
 	PooledTableName pulumi.StringOutput
 	PooledTableArn  pulumi.StringOutput
@@ -55,8 +57,8 @@ type TenantGroupArgs struct {
 
 // NewTenantGroup registers the group.
 func NewTenantGroup(ctx *pulumi.Context, name string, args *TenantGroupArgs, opts ...pulumi.ResourceOption) (*TenantGroup, error) {
-	if args == nil {
-		return nil, errors.New("tenant group: args are required")
+	if args == nil || args.LayerArn == nil {
+		return nil, errors.New("tenant group: args with the shared layer's ARN are required")
 	}
 	for _, fn := range AppFunctions {
 		if args.Packages[fn] == "" {
@@ -150,6 +152,7 @@ func (c *TenantGroup) addFunctions(ctx *pulumi.Context, name string, args *Tenan
 			ReservedConcurrency: reserved,
 			LogRetentionDays:    args.LogRetentionDays,
 			Policies:            policies,
+			Layers:              pulumi.StringArray{args.LayerArn},
 		}, pulumi.Parent(c))
 		if err != nil {
 			return err

@@ -74,10 +74,11 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	if err := lambdabuild.WriteStandIns(repoRoot, dir); err != nil {
+	lambdas, err := lambdabuild.WriteStandIns(repoRoot, dir)
+	if err != nil {
 		panic(err)
 	}
-	packages = infra.Artifacts{Dir: dir}
+	packages = infra.Artifacts{Dir: lambdas}
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)

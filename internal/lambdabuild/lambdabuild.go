@@ -60,28 +60,79 @@ func Discover(root string) ([]Function, error) {
 	return out, nil
 }
 
-// Build compiles the functions with one `go build` (so shared packages are
-// compiled once) and writes outDir/<name>.zip for each.
-func Build(ctx context.Context, root, outDir string, functions []Function) ([]Result, error) {
-	if len(functions) == 0 {
+// DiscoverExtensions lists the Lambda extensions under root/extensions.
+func DiscoverExtensions(root string) ([]Function, error) {
+	entries, err := os.ReadDir(filepath.Join(root, "extensions"))
+	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
-	bin, err := os.MkdirTemp("", "lambdabuild-")
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(bin)
+	var out []Function
+	for _, e := range entries {
+		if _, err := os.Stat(filepath.Join(root, "extensions", e.Name(), "main.go")); e.IsDir() && err == nil {
+			out = append(out, Function{Name: e.Name(), Package: "./extensions/" + e.Name()})
+		}
+	}
+	return out, nil
+}
 
+// ExtensionPrefix names the extensions inside the shared layer:
+// /opt/extensions/tenantforge-<name>.
+const ExtensionPrefix = "extensions/tenantforge-"
+
+// BuildLayer builds the extensions into one layer zip at outZip, each as
+// an executable extensions/tenantforge-<name>.
+func BuildLayer(ctx context.Context, root, outZip string, extensions []Function) (Result, error) {
+	bin, err := compile(ctx, root, extensions)
+	if err != nil {
+		return Result{}, err
+	}
+	defer os.RemoveAll(bin)
+	files := map[string]string{}
+	for _, x := range extensions {
+		files[ExtensionPrefix+x.Name] = filepath.Join(bin, filepath.Base(x.Package))
+	}
+	if err := os.MkdirAll(filepath.Dir(outZip), 0o755); err != nil {
+		return Result{}, err
+	}
+	size, err := WriteZip(outZip, files)
+	return Result{Function: Function{Name: "layer"}, Zip: outZip, Size: size}, err
+}
+
+// compile builds the packages for linux/arm64 into a new temporary
+// directory, with one `go build` so shared packages compile once.
+func compile(ctx context.Context, root string, pkgs []Function) (string, error) {
+	bin, err := os.MkdirTemp("", "lambdabuild-")
+	if err != nil {
+		return "", err
+	}
 	args := []string{"build", "-tags", "lambda.norpc", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-o", bin + string(filepath.Separator)}
-	for _, f := range functions {
+	for _, f := range pkgs {
 		args = append(args, f.Package)
 	}
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+		os.RemoveAll(bin)
+		return "", fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
+	return bin, nil
+}
+
+// Build compiles the functions with one `go build` (so shared packages are
+// compiled once) and writes outDir/<name>.zip for each.
+func Build(ctx context.Context, root, outDir string, functions []Function) ([]Result, error) {
+	if len(functions) == 0 {
+		return nil, nil
+	}
+	bin, err := compile(ctx, root, functions)
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(bin)
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return nil, err
 	}
@@ -144,19 +195,30 @@ func addFile(zw *zip.Writer, name, src string) error {
 	return err
 }
 
-// WriteStandIns writes a stand-in <name>.zip into dir for every function
-// under root/lambdas. Infrastructure tests and benchmarks check what the
-// program registers, not the code, so they use these instead of `make
-// build`'s packages; a stand-in is never a deployable package.
-func WriteStandIns(root, dir string) error {
+// WriteStandIns lays out stand-ins of `make build`'s output under dir:
+// dir/lambdas/<name>.zip for every function under root/lambdas and
+// dir/layers/shared.zip. Infrastructure tests and benchmarks check what
+// the program registers, not the code, so they use these; a stand-in is
+// never a deployable package. It returns dir/lambdas.
+func WriteStandIns(root, dir string) (string, error) {
 	fns, err := Discover(root)
 	if err != nil {
-		return err
+		return "", err
 	}
-	for _, fn := range fns {
-		if err := os.WriteFile(filepath.Join(dir, fn.Name+".zip"), []byte("PK\x05\x06stand-in"), 0o644); err != nil {
-			return err
+	lambdas, layers := filepath.Join(dir, "lambdas"), filepath.Join(dir, "layers")
+	for _, d := range []string{lambdas, layers} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return "", err
 		}
 	}
-	return nil
+	paths := []string{filepath.Join(layers, "shared.zip")}
+	for _, fn := range fns {
+		paths = append(paths, filepath.Join(lambdas, fn.Name+".zip"))
+	}
+	for _, p := range paths {
+		if err := os.WriteFile(p, []byte("PK\x05\x06stand-in"), 0o644); err != nil {
+			return "", err
+		}
+	}
+	return lambdas, nil
 }

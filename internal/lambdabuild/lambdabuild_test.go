@@ -105,3 +105,18 @@ func TestDiscoverFindsMainPackages(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, none)
 }
+
+func TestLayerHoldsTheExtensionsAsExecutables(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "layer.zip")
+	res, err := BuildLayer(context.Background(), root, out, []Function{{Name: "hello", Package: "./internal/lambdabuild/testdata/hello"}})
+	require.NoError(t, err)
+	zr, err := zip.OpenReader(res.Zip)
+	require.NoError(t, err)
+	defer zr.Close()
+	require.Len(t, zr.File, 1)
+	assert.Equal(t, "extensions/tenantforge-hello", zr.File[0].Name, "Lambda starts every executable under /opt/extensions")
+	assert.Equal(t, os.FileMode(0o755), zr.File[0].Mode().Perm())
+	exts, err := DiscoverExtensions(root)
+	require.NoError(t, err)
+	assert.Equal(t, []Function{{Name: "usage", Package: "./extensions/usage"}}, exts)
+}

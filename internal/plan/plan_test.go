@@ -133,8 +133,8 @@ func TestSnapshotNormalisesPackageAndAssetPaths(t *testing.T) {
 }
 
 func TestPlannerResolvesTenantStacksFromTheirPlatformStack(t *testing.T) {
-	dir := t.TempDir()
-	require.NoError(t, lambdabuild.WriteStandIns("../..", dir))
+	dir, err := lambdabuild.WriteStandIns("../..", t.TempDir())
+	require.NoError(t, err)
 	stacks, err := (&Planner{Dir: "../..", Artifacts: infra.Artifacts{Dir: dir}}).Plan("dev-tenant-example")
 	require.NoError(t, err)
 	require.Len(t, stacks, 1)

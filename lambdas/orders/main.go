@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/tenantforge/tenantforge/shared/app"
+	"github.com/tenantforge/tenantforge/shared/usage"
 )
 
 func main() {
@@ -19,5 +20,5 @@ func main() {
 		slog.Error("orders: cannot start", "error", err)
 		os.Exit(1)
 	}
-	lambda.Start(app.NewOrders(s, app.Logger()).Serve)
+	lambda.Start(app.NewOrders(s, app.Logger(), usage.NewReporter("")).Serve)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/tenantforge/tenantforge/shared/store"
 	"github.com/tenantforge/tenantforge/shared/tenancy"
 	"github.com/tenantforge/tenantforge/shared/tvm"
+	"github.com/tenantforge/tenantforge/shared/usage"
 )
 
 // Products is what the products service needs of the store.
@@ -61,8 +62,8 @@ func mapErrors(err error) *httpx.Error {
 // tenant but its own.
 var ErrWrongTenant = errors.New("this function serves another tenant")
 
-func newRouter(service string, logger *slog.Logger) *httpx.Router {
-	return &httpx.Router{Service: service, Logger: logger, Mappers: []httpx.Mapper{mapErrors}, Permitted: tenancy.Allowed}
+func newRouter(service string, logger *slog.Logger, meter *usage.Reporter) *httpx.Router {
+	return &httpx.Router{Service: service, Logger: logger, Mappers: []httpx.Mapper{mapErrors}, Permitted: tenancy.Allowed, Usage: meter}
 }
 
 // pageArgs reads ?limit= and ?next=.
@@ -78,9 +79,9 @@ func pageArgs(req *httpx.Request) (int, string, error) {
 	return limit, req.Query["next"], nil
 }
 
-// NewProducts returns the products service.
-func NewProducts(s Products, logger *slog.Logger) *httpx.Router {
-	r := newRouter("products", logger)
+// NewProducts returns the products service; meter may be nil.
+func NewProducts(s Products, logger *slog.Logger, meter *usage.Reporter) *httpx.Router {
+	r := newRouter("products", logger, meter)
 	r.Handle("GET", "/products", func(ctx context.Context, req *httpx.Request) (httpx.Response, error) {
 		limit, next, err := pageArgs(req)
 		if err != nil {
@@ -115,9 +116,9 @@ func NewProducts(s Products, logger *slog.Logger) *httpx.Router {
 	return r
 }
 
-// NewOrders returns the orders service.
-func NewOrders(s Orders, logger *slog.Logger) *httpx.Router {
-	r := newRouter("orders", logger)
+// NewOrders returns the orders service; meter may be nil.
+func NewOrders(s Orders, logger *slog.Logger, meter *usage.Reporter) *httpx.Router {
+	r := newRouter("orders", logger, meter)
 	r.Handle("GET", "/orders", func(ctx context.Context, req *httpx.Request) (httpx.Response, error) {
 		limit, next, err := pageArgs(req)
 		if err != nil {

@@ -109,7 +109,7 @@ func newEnv(t *testing.T) *env {
 	vendor := tvm.New(e.sts, "arn:aws:iam::123456789012:role/tenant-access", aws.Config{Region: "eu-west-1"})
 	s := store.NewDynamo(PoolClients(vendor, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(ts.URL) }), "pooled")
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	e.products, e.orders = NewProducts(s, logger), NewOrders(s, logger)
+	e.products, e.orders = NewProducts(s, logger, nil), NewOrders(s, logger, nil)
 	return e
 }
 

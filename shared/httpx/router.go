@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/tenantforge/tenantforge/shared/tenancy"
+	"github.com/tenantforge/tenantforge/shared/usage"
 )
 
 // MaxBody is the largest request body the API accepts.
@@ -64,7 +65,10 @@ type Router struct {
 	Logger    *slog.Logger
 	Mappers   []Mapper
 	Now       func() time.Time
-	routes    []route
+	// Usage, when set, gets one record per request with a caller (the
+	// usage extension of the shared layer meters tenants with them).
+	Usage  *usage.Reporter
+	routes []route
 }
 
 // Handle adds a route that needs an authorized caller.
@@ -140,6 +144,11 @@ func (r *Router) Serve(ctx context.Context, ev events.APIGatewayProxyRequest) (e
 	} else {
 		out = encode(resp.Status, resp.Body)
 	}
+	latency := now().Sub(start)
+	if caller.TenantID != "" {
+		r.Usage.Report(ctx, usage.Record{TenantID: caller.TenantID, Tier: caller.Tier, Service: r.Service, Status: out.StatusCode,
+			LatencyMs: float64(latency.Microseconds()) / 1000})
+	}
 	r.logger().InfoContext(ctx, "request",
 		"service", r.Service,
 		"tenant_id", caller.TenantID,
@@ -148,7 +157,7 @@ func (r *Router) Serve(ctx context.Context, ev events.APIGatewayProxyRequest) (e
 		"method", ev.HTTPMethod,
 		"route", routePath,
 		"status", out.StatusCode,
-		"latency_ms", float64(now().Sub(start).Microseconds())/1000,
+		"latency_ms", float64(latency.Microseconds())/1000,
 		"request_id", ev.RequestContext.RequestID,
 	)
 	return out, nil

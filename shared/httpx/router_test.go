@@ -7,12 +7,16 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/tenantforge/tenantforge/shared/usage"
 )
 
 var errGone = errors.New("gone")
@@ -155,4 +159,30 @@ func TestAccessLogLine(t *testing.T) {
 	assert.Equal(t, "widgets", line["service"])
 	assert.Contains(t, line, "latency_ms")
 	assert.NotContains(t, logs.String(), `"name":"a"`, "bodies are not logged")
+}
+
+func TestEveryRequestIsMetered(t *testing.T) {
+	var got []map[string]any
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var rec map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&rec)
+		mu.Lock()
+		got = append(got, rec)
+		mu.Unlock()
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer srv.Close()
+	r := newRouter(&bytes.Buffer{})
+	r.Usage = usage.NewReporter(strings.TrimPrefix(srv.URL, "http://"))
+	_, _ = r.Serve(context.Background(), event("POST", "/widgets", "/widgets", `{"name":"a"}`, nil))
+	_, _ = r.Serve(context.Background(), event("GET", "", "/nothing", "", nil))
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, got, 2, "every request of a tenant is metered, failed ones too")
+	assert.Equal(t, "acme", got[0]["tenantId"])
+	assert.Equal(t, "basic", got[0]["tier"])
+	assert.Equal(t, "widgets", got[0]["service"])
+	assert.Equal(t, float64(201), got[0]["status"])
+	assert.Equal(t, float64(404), got[1]["status"])
 }

@@ -1,0 +1,136 @@
+package usage
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// extensionsAPI is a stand-in of the Lambda Extensions API: it hands out
+// the events the test releases, one per /event/next.
+type extensionsAPI struct {
+	events     chan string
+	registered chan string
+}
+
+func (a *extensionsAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/2020-01-01/extension/register":
+		a.registered <- r.Header.Get("Lambda-Extension-Name")
+		w.Header().Set("Lambda-Extension-Identifier", "ext-1")
+		_, _ = w.Write([]byte(`{"functionName":"f"}`))
+	case "/2020-01-01/extension/event/next":
+		if r.Header.Get("Lambda-Extension-Identifier") != "ext-1" {
+			http.Error(w, "unknown extension", http.StatusForbidden)
+			return
+		}
+		ev := <-a.events
+		_, _ = fmt.Fprintf(w, `{"eventType":%q}`, ev)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) lines() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return strings.Split(strings.TrimSpace(s.b.String()), "\n")
+}
+
+func freeAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func TestExtensionFlushesPerTenantAfterEachInvocation(t *testing.T) {
+	api := &extensionsAPI{events: make(chan string), registered: make(chan string, 1)}
+	ts := httptest.NewServer(api)
+	defer ts.Close()
+	out := &syncBuffer{}
+	ext := &Extension{API: strings.TrimPrefix(ts.URL, "http://"), Name: "tenantforge-usage", Addr: freeAddr(t), Out: out,
+		Now: func() time.Time { return time.UnixMilli(1_790_000_000_000) }}
+	done := make(chan error, 1)
+	go func() { done <- ext.Run(context.Background()) }()
+	assert.Equal(t, "tenantforge-usage", <-api.registered)
+
+	api.events <- "INVOKE" // invocation 1 starts
+	rep := NewReporter(ext.Addr)
+	require.Eventually(t, func() bool {
+		return rep.Report(context.Background(), Record{TenantID: "acme", Tier: "basic", Service: "orders", Status: 201, LatencyMs: 4})
+	},
+		2*time.Second, 10*time.Millisecond, "the function must reach the extension")
+	assert.True(t, rep.Report(context.Background(), Record{TenantID: "acme", Tier: "basic", Service: "orders", Status: 500, LatencyMs: 10}))
+	assert.True(t, rep.Report(context.Background(), Record{TenantID: "globex", Tier: "premium", Service: "orders", Status: 404, LatencyMs: 2}))
+	assert.Equal(t, []string{""}, out.lines(), "nothing is written while the invocation runs")
+
+	api.events <- "INVOKE" // invocation 2 starts: invocation 1's response is out
+	require.Eventually(t, func() bool { return len(out.lines()) == 2 }, 2*time.Second, 10*time.Millisecond)
+	var acme map[string]any
+	require.NoError(t, json.Unmarshal([]byte(out.lines()[0]), &acme))
+	assert.Equal(t, "acme", acme["tenantId"])
+	assert.Equal(t, float64(2), acme["Requests"])
+	assert.Equal(t, float64(1), acme["ServerErrors"])
+	assert.Equal(t, float64(0), acme["ClientErrors"])
+	assert.Equal(t, float64(14), acme["LatencyMsTotal"])
+	assert.Equal(t, float64(10), acme["LatencyMsMax"])
+	emf := acme["_aws"].(map[string]any)
+	assert.Equal(t, float64(1_790_000_000_000), emf["Timestamp"])
+	metric := emf["CloudWatchMetrics"].([]any)[0].(map[string]any)
+	assert.Equal(t, Namespace, metric["Namespace"])
+	assert.Equal(t, []any{[]any{"tenantId", "tier", "service"}}, metric["Dimensions"])
+	for _, m := range metric["Metrics"].([]any) {
+		assert.Contains(t, acme, m.(map[string]any)["Name"], "every declared metric must have a value in the line (EMF)")
+	}
+	var globex map[string]any
+	require.NoError(t, json.Unmarshal([]byte(out.lines()[1]), &globex))
+	assert.Equal(t, float64(1), globex["ClientErrors"])
+
+	assert.True(t, rep.Report(context.Background(), Record{TenantID: "acme", Tier: "basic", Service: "orders", Status: 200, LatencyMs: 1}))
+	api.events <- "SHUTDOWN"
+	require.NoError(t, <-done)
+	assert.Len(t, out.lines(), 3, "shutdown flushes what is left")
+}
+
+func TestReportingWithoutTheExtensionIsQuickAndHarmless(t *testing.T) {
+	rep := NewReporter(freeAddr(t))
+	start := time.Now()
+	assert.False(t, rep.Report(context.Background(), Record{TenantID: "acme", Status: 200}))
+	assert.Less(t, time.Since(start), Timeout+50*time.Millisecond)
+	var nilRep *Reporter
+	assert.False(t, nilRep.Report(context.Background(), Record{TenantID: "acme"}))
+}
+
+func TestExtensionRejectsBadRecords(t *testing.T) {
+	ext := &Extension{Out: &bytes.Buffer{}}
+	for _, body := range []string{`{`, `{"status":200}`} {
+		rec := httptest.NewRecorder()
+		ext.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/usage", strings.NewReader(body)))
+		assert.Equal(t, http.StatusBadRequest, rec.Code)
+	}
+	rec := httptest.NewRecorder()
+	ext.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/other", nil))
+	assert.Equal(t, http.StatusNotFound, rec.Code)
+}
