@@ -3,7 +3,6 @@ package tests
 import (
 	"context"
 	"encoding/base64"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -12,14 +11,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/lestrrat-go/jwx/v3/jwa"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	miniserver "github.com/truora/minidyn/server"
 
 	"github.com/tenantforge/tenantforge/infra"
+	"github.com/tenantforge/tenantforge/internal/localdynamo"
 	"github.com/tenantforge/tenantforge/internal/standin"
 	"github.com/tenantforge/tenantforge/shared/auth"
 	"github.com/tenantforge/tenantforge/shared/auth/authtest"
@@ -104,16 +101,10 @@ func (p *localPool) signIn(t *testing.T, email string, attrs map[string]string) 
 // localRegistry is the tenant registry in the minidyn DynamoDB emulator.
 func localRegistry(t *testing.T, records ...registry.Record) *registry.Store {
 	t.Helper()
-	ts := httptest.NewServer(miniserver.NewServer())
-	t.Cleanup(ts.Close)
-	db := dynamodb.New(dynamodb.Options{Region: "eu-west-1", BaseEndpoint: aws.String(ts.URL), Credentials: aws.NewCredentialsCache(staticCreds{})})
-	_, err := db.CreateTable(context.Background(), &dynamodb.CreateTableInput{
-		TableName: aws.String("registry"), BillingMode: ddbtypes.BillingModePayPerRequest,
-		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String(tenancy.RegistryPartitionKey), AttributeType: ddbtypes.ScalarAttributeTypeS}},
-		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String(tenancy.RegistryPartitionKey), KeyType: ddbtypes.KeyTypeHash}},
-	})
-	require.NoError(t, err)
-	store := registry.New(db, "registry")
+	l := localdynamo.Start(nil)
+	t.Cleanup(l.Close)
+	require.NoError(t, l.CreateRegistryTable(context.Background(), "registry"))
+	store := registry.New(l.Client, "registry")
 	for i := range records {
 		require.NoError(t, store.Put(context.Background(), &records[i]))
 	}

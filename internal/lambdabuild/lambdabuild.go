@@ -40,8 +40,11 @@ type Result struct {
 
 // Discover lists the functions under root/lambdas: every directory that
 // holds a main.go.
-func Discover(root string) ([]Function, error) {
-	entries, err := os.ReadDir(filepath.Join(root, "lambdas"))
+func Discover(root string) ([]Function, error) { return mains(root, "lambdas") }
+
+// mains lists the main packages directly under root/dir.
+func mains(root, dir string) ([]Function, error) {
+	entries, err := os.ReadDir(filepath.Join(root, dir))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
@@ -50,33 +53,15 @@ func Discover(root string) ([]Function, error) {
 	}
 	var out []Function
 	for _, e := range entries {
-		if !e.IsDir() {
-			continue
-		}
-		if _, err := os.Stat(filepath.Join(root, "lambdas", e.Name(), "main.go")); err == nil {
-			out = append(out, Function{Name: e.Name(), Package: "./lambdas/" + e.Name()})
+		if _, err := os.Stat(filepath.Join(root, dir, e.Name(), "main.go")); e.IsDir() && err == nil {
+			out = append(out, Function{Name: e.Name(), Package: "./" + dir + "/" + e.Name()})
 		}
 	}
 	return out, nil
 }
 
 // DiscoverExtensions lists the Lambda extensions under root/extensions.
-func DiscoverExtensions(root string) ([]Function, error) {
-	entries, err := os.ReadDir(filepath.Join(root, "extensions"))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var out []Function
-	for _, e := range entries {
-		if _, err := os.Stat(filepath.Join(root, "extensions", e.Name(), "main.go")); e.IsDir() && err == nil {
-			out = append(out, Function{Name: e.Name(), Package: "./extensions/" + e.Name()})
-		}
-	}
-	return out, nil
-}
+func DiscoverExtensions(root string) ([]Function, error) { return mains(root, "extensions") }
 
 // ExtensionPrefix names the extensions inside the shared layer:
 // /opt/extensions/tenantforge-<name>.

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync"
@@ -18,13 +17,12 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	miniserver "github.com/truora/minidyn/server"
 
+	"github.com/tenantforge/tenantforge/internal/localdynamo"
 	"github.com/tenantforge/tenantforge/shared/httpx"
 	"github.com/tenantforge/tenantforge/shared/store"
 	"github.com/tenantforge/tenantforge/shared/tenancy"
@@ -73,41 +71,28 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	e := &env{sts: &stsStandIn{}}
-	mini := miniserver.NewServer()
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		a := access{}
-		if m := credRE.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
-			a.credTenant = m[1]
-		}
-		for _, m := range tenantRE.FindAllStringSubmatch(string(body), -1) {
-			a.tenants = append(a.tenants, m[1]+m[2])
-		}
-		e.mu.Lock()
-		e.accesses = append(e.accesses, a)
-		e.mu.Unlock()
-		mini.ServeHTTP(w, r)
-	}))
-	t.Cleanup(ts.Close)
-	admin := dynamodb.New(dynamodb.Options{Region: "eu-west-1", BaseEndpoint: aws.String(ts.URL), Credentials: aws.NewCredentialsCache(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-		return aws.Credentials{AccessKeyID: "setup", SecretAccessKey: "s"}, nil
-	}))})
-	_, err := admin.CreateTable(context.Background(), &dynamodb.CreateTableInput{
-		TableName: aws.String("pooled"), BillingMode: types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String(tenancy.DataPartitionKey), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String(tenancy.DataSortKey), AttributeType: types.ScalarAttributeTypeS},
-		},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String(tenancy.DataPartitionKey), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String(tenancy.DataSortKey), KeyType: types.KeyTypeRange},
-		},
+	local := localdynamo.Start(func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			a := access{}
+			if m := credRE.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+				a.credTenant = m[1]
+			}
+			for _, m := range tenantRE.FindAllStringSubmatch(string(body), -1) {
+				a.tenants = append(a.tenants, m[1]+m[2])
+			}
+			e.mu.Lock()
+			e.accesses = append(e.accesses, a)
+			e.mu.Unlock()
+			next.ServeHTTP(w, r)
+		})
 	})
-	require.NoError(t, err)
+	t.Cleanup(local.Close)
+	require.NoError(t, local.CreateDataTable(context.Background(), "pooled"))
 	e.accesses = nil
 	vendor := tvm.New(e.sts, "arn:aws:iam::123456789012:role/tenant-access", aws.Config{Region: "eu-west-1"})
-	s := store.NewDynamo(PoolClients(vendor, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(ts.URL) }), "pooled")
+	s := store.NewDynamo(PoolClients(vendor, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(local.URL) }), "pooled")
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	e.products, e.orders = NewProducts(s, logger, nil), NewOrders(s, logger, nil)
 	return e

@@ -2,7 +2,6 @@ package registry
 
 import (
 	"context"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -12,29 +11,17 @@ import (
 	"github.com/stretchr/testify/require"
 	miniserver "github.com/truora/minidyn/server"
 
-	"github.com/tenantforge/tenantforge/shared/tenancy"
+	"github.com/tenantforge/tenantforge/internal/localdynamo"
 )
 
-// localDynamo starts the minidyn DynamoDB emulator on loopback and returns a
-// real SDK client for it, with the registry table created as the stack does.
+// localDynamo starts the minidyn DynamoDB emulator on loopback with the
+// registry table created as the stack creates it.
 func localDynamo(t *testing.T) (*dynamodb.Client, *miniserver.Server) {
 	t.Helper()
-	srv := miniserver.NewServer()
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	db := dynamodb.New(dynamodb.Options{
-		Region:       "eu-west-1",
-		BaseEndpoint: aws.String(ts.URL),
-		Credentials:  aws.AnonymousCredentials{},
-	})
-	_, err := db.CreateTable(context.Background(), &dynamodb.CreateTableInput{
-		TableName:            aws.String("registry"),
-		BillingMode:          types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String(tenancy.RegistryPartitionKey), AttributeType: types.ScalarAttributeTypeS}},
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String(tenancy.RegistryPartitionKey), KeyType: types.KeyTypeHash}},
-	})
-	require.NoError(t, err)
-	return db, srv
+	l := localdynamo.Start(nil)
+	t.Cleanup(l.Close)
+	require.NoError(t, l.CreateRegistryTable(context.Background(), "registry"))
+	return l.Client, l.Server
 }
 
 func TestPutThenGet(t *testing.T) {

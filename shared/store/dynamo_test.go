@@ -3,49 +3,26 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"net/http/httptest"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	miniserver "github.com/truora/minidyn/server"
 
-	"github.com/tenantforge/tenantforge/shared/tenancy"
+	"github.com/tenantforge/tenantforge/internal/localdynamo"
 )
-
-type anon struct{}
-
-func (anon) Retrieve(context.Context) (aws.Credentials, error) {
-	return aws.Credentials{AccessKeyID: "local", SecretAccessKey: "local"}, nil
-}
 
 // newStore runs the store against the minidyn DynamoDB emulator on
 // loopback, with the data table created as the stack creates it. It
 // records which tenant each client was asked for.
 func newStore(t *testing.T) (*Dynamo, *[]string) {
 	t.Helper()
-	ts := httptest.NewServer(miniserver.NewServer())
-	t.Cleanup(ts.Close)
-	db := dynamodb.New(dynamodb.Options{Region: "eu-west-1", BaseEndpoint: aws.String(ts.URL), Credentials: aws.NewCredentialsCache(anon{})})
-	_, err := db.CreateTable(context.Background(), &dynamodb.CreateTableInput{
-		TableName: aws.String("data"), BillingMode: types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String(tenancy.DataPartitionKey), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String(tenancy.DataSortKey), AttributeType: types.ScalarAttributeTypeS},
-		},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String(tenancy.DataPartitionKey), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String(tenancy.DataSortKey), KeyType: types.KeyTypeRange},
-		},
-	})
-	require.NoError(t, err)
+	l := localdynamo.Start(nil)
+	t.Cleanup(l.Close)
+	require.NoError(t, l.CreateDataTable(context.Background(), "data"))
 	var asked []string
 	return NewDynamo(func(_ context.Context, tenant string) (API, error) {
 		asked = append(asked, tenant)
-		return db, nil
+		return l.Client, nil
 	}, "data"), &asked
 }
 
