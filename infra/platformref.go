@@ -19,6 +19,7 @@ type PlatformRef struct {
 	AuthorizerName    pulumi.StringOutput `pulumi:"authorizerName"`
 	AuthorizerInvoke  pulumi.StringOutput `pulumi:"authorizerInvokeArn"`
 	LayerArn          pulumi.StringOutput `pulumi:"layerArn"`
+	UserPoolID        pulumi.StringOutput `pulumi:"userPoolId"`
 }
 
 // PlatformRefArgs configures PlatformRef.
@@ -56,10 +57,11 @@ func NewPlatformRef(ctx *pulumi.Context, name string, args *PlatformRefArgs, opt
 	c.AuthorizerName = require(OutAuthorizerName)
 	c.AuthorizerInvoke = require(OutAuthorizerInvoke)
 	c.LayerArn = require(OutLayerArn)
+	c.UserPoolID = require(OutUserPoolID)
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"registryTableName": c.RegistryTableName, "registryTableArn": c.RegistryTableArn,
 		"eventBusName": c.EventBusName, "eventBusArn": c.EventBusArn,
-		"authorizerName": c.AuthorizerName, "authorizerInvokeArn": c.AuthorizerInvoke, "layerArn": c.LayerArn,
+		"authorizerName": c.AuthorizerName, "authorizerInvokeArn": c.AuthorizerInvoke, "layerArn": c.LayerArn, "userPoolId": c.UserPoolID,
 	}); err != nil {
 		return nil, err
 	}
