@@ -9,14 +9,29 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/tenantforge/tenantforge/shared/tenancy"
 )
 
-// ErrNotFound means the registry holds no tenant with that id.
-var ErrNotFound = errors.New("tenant not found")
+// Errors of the registry.
+var (
+	ErrNotFound  = errors.New("tenant not found")
+	ErrNameTaken = errors.New("tenant name taken")
+	ErrConflict  = errors.New("tenant record changed concurrently")
+)
+
+// Tenant statuses.
+const (
+	StatusRegistering        = "registering"
+	StatusActive             = "active"
+	StatusProvisioning       = "provisioning"
+	StatusProvisioningFailed = "provisioning_failed"
+	StatusSuspended          = "suspended"
+	StatusDeleted            = "deleted"
+)
 
 // Record is a tenant's registry record.
 type Record struct {
@@ -28,6 +43,8 @@ type Record struct {
 	APIKeyValue string `dynamodbav:"apiKeyValue,omitempty"`
 	SiloStack   string `dynamodbav:"siloStack,omitempty"`
 	APIURL      string `dynamodbav:"apiUrl,omitempty"`
+	AdminEmail  string `dynamodbav:"adminEmail,omitempty"`
+	Reason      string `dynamodbav:"reason,omitempty"`
 	CreatedAt   string `dynamodbav:"createdAt"`
 	UpdatedAt   string `dynamodbav:"updatedAt"`
 	Version     int    `dynamodbav:"version"`
@@ -37,6 +54,7 @@ type Record struct {
 type API interface {
 	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 }
 
 // Store is the registry table.
@@ -47,6 +65,11 @@ type Store struct {
 
 // New returns the registry in table.
 func New(db API, table string) *Store { return &Store{db: db, table: table} }
+
+// NameKey is the key of a tenant name's reservation.
+func NameKey(name string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{tenancy.RegistryPartitionKey: &types.AttributeValueMemberS{Value: "NAME#" + name}}
+}
 
 // TenantKey is the key of a tenant's record.
 func TenantKey(id string) map[string]types.AttributeValue {
@@ -86,4 +109,97 @@ func (s *Store) Put(ctx context.Context, r *Record) error {
 	}
 	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item})
 	return err
+}
+
+func (s *Store) item(r *Record) (map[string]types.AttributeValue, error) {
+	item, err := attributevalue.MarshalMap(r)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range TenantKey(r.TenantID) {
+		item[k] = v
+	}
+	return item, nil
+}
+
+// Reserve writes a new tenant record and reserves its name in one
+// transaction: of two registrations of one name, exactly one wins.
+func (s *Store) Reserve(ctx context.Context, r *Record) error {
+	item, err := s.item(r)
+	if err != nil {
+		return err
+	}
+	nameItem := NameKey(r.Name)
+	nameItem["tenantId"] = &types.AttributeValueMemberS{Value: r.TenantID}
+	absent := expression.AttributeNotExists(expression.Name(tenancy.RegistryPartitionKey))
+	cond, err := expression.NewBuilder().WithCondition(absent).Build()
+	if err != nil {
+		return err
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: aws.String(s.table), Item: nameItem, ConditionExpression: cond.Condition(), ExpressionAttributeNames: cond.Names()}},
+		{Put: &types.Put{TableName: aws.String(s.table), Item: item, ConditionExpression: cond.Condition(), ExpressionAttributeNames: cond.Names()}},
+	}})
+	var canceled *types.TransactionCanceledException
+	if errors.As(err, &canceled) {
+		return ErrNameTaken
+	}
+	if err != nil {
+		return fmt.Errorf("registry: reserving %s: %w", r.Name, err)
+	}
+	return nil
+}
+
+// Release deletes a tenant record and its name reservation (undoing
+// Reserve).
+func (s *Store) Release(ctx context.Context, r *Record) error {
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Delete: &types.Delete{TableName: aws.String(s.table), Key: NameKey(r.Name)}},
+		{Delete: &types.Delete{TableName: aws.String(s.table), Key: TenantKey(r.TenantID)}},
+	}})
+	if err != nil {
+		return fmt.Errorf("registry: releasing %s: %w", r.Name, err)
+	}
+	return nil
+}
+
+// GetByName reads the tenant that holds a name.
+func (s *Store) GetByName(ctx context.Context, name string) (*Record, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: NameKey(name), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return nil, fmt.Errorf("registry: reading name %s: %w", name, err)
+	}
+	id, ok := out.Item["tenantId"].(*types.AttributeValueMemberS)
+	if !ok {
+		return nil, ErrNotFound
+	}
+	return s.Get(ctx, id.Value)
+}
+
+// Update writes r if the stored record still has version expected; r's
+// version becomes expected+1.
+func (s *Store) Update(ctx context.Context, r *Record, expected int) error {
+	r.Version = expected + 1
+	item, err := s.item(r)
+	if err != nil {
+		return err
+	}
+	cond, err := expression.NewBuilder().WithCondition(expression.Name("version").Equal(expression.Value(expected))).Build()
+	if err != nil {
+		return err
+	}
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: aws.String(s.table), Item: item,
+		ConditionExpression: cond.Condition(), ExpressionAttributeNames: cond.Names(), ExpressionAttributeValues: cond.Values(),
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		r.Version = expected
+		return ErrConflict
+	}
+	if err != nil {
+		r.Version = expected
+		return fmt.Errorf("registry: updating tenant %s: %w", r.TenantID, err)
+	}
+	return nil
 }

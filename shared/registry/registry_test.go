@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -52,4 +53,52 @@ func TestGetSurfacesDynamoFailures(t *testing.T) {
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, ErrNotFound, "an outage must not look like an unknown tenant")
 	assert.Contains(t, err.Error(), "registry: reading tenant acme")
+}
+
+func TestNamesAreUniqueEvenUnderRace(t *testing.T) {
+	db, _ := localDynamo(t)
+	s := New(db, "registry")
+	ctx := context.Background()
+	results := make(chan error, 8)
+	for i := range 8 {
+		go func() {
+			results <- s.Reserve(ctx, &Record{TenantID: fmt.Sprintf("t-%d", i), Name: "acme", Tier: "basic", Status: StatusRegistering, Version: 1})
+		}()
+	}
+	won := 0
+	for range 8 {
+		err := <-results
+		if err == nil {
+			won++
+		} else {
+			assert.ErrorIs(t, err, ErrNameTaken)
+		}
+	}
+	assert.Equal(t, 1, won, "exactly one of racing registrations of a name may win")
+	holder, err := s.GetByName(ctx, "acme")
+	require.NoError(t, err)
+	assert.Equal(t, "acme", holder.Name)
+
+	require.NoError(t, s.Release(ctx, holder))
+	_, err = s.GetByName(ctx, "acme")
+	assert.ErrorIs(t, err, ErrNotFound)
+	require.NoError(t, s.Reserve(ctx, &Record{TenantID: "t-new", Name: "acme", Tier: "basic", Status: StatusRegistering, Version: 1}),
+		"a released name can be registered again")
+}
+
+func TestUpdateIsOptimistic(t *testing.T) {
+	db, _ := localDynamo(t)
+	s := New(db, "registry")
+	ctx := context.Background()
+	r := &Record{TenantID: "t-1", Name: "acme", Tier: "basic", Status: StatusRegistering, Version: 1}
+	require.NoError(t, s.Reserve(ctx, r))
+	r.Status = StatusActive
+	require.NoError(t, s.Update(ctx, r, 1))
+	assert.Equal(t, 2, r.Version)
+	stale := *r
+	stale.Status = StatusSuspended
+	assert.ErrorIs(t, s.Update(ctx, &stale, 1), ErrConflict)
+	got, err := s.Get(ctx, "t-1")
+	require.NoError(t, err)
+	assert.Equal(t, StatusActive, got.Status, "a stale write must not overwrite the record")
 }
