@@ -40,39 +40,15 @@ func startCognito(t *testing.T) (*cip.Client, string) {
 	proc, err := standin.StartCognitoLocal(context.Background(), repoRoot, t.TempDir(), 0)
 	require.NoError(t, err)
 	t.Cleanup(proc.Stop)
-	client := cip.New(cip.Options{
-		Region:       "eu-west-1",
-		BaseEndpoint: aws.String(proc.URL),
-		Credentials:  aws.NewCredentialsCache(staticCreds{}),
-	})
-	return client, proc.URL
-}
-
-type staticCreds struct{}
-
-func (staticCreds) Retrieve(context.Context) (aws.Credentials, error) {
-	return aws.Credentials{AccessKeyID: "local", SecretAccessKey: "local"}, nil
+	return standin.CognitoClient(proc.URL), proc.URL
 }
 
 func newLocalPool(t *testing.T, client *cip.Client, url, name string) *localPool {
 	t.Helper()
-	ctx := context.Background()
-	var schema []ciptypes.SchemaAttributeType
-	for _, attr := range []string{tenancy.AttrTenantID, tenancy.AttrTenantTier, tenancy.AttrRole} {
-		schema = append(schema, ciptypes.SchemaAttributeType{Name: aws.String(attr), AttributeDataType: ciptypes.AttributeDataTypeString, Mutable: aws.Bool(true)})
-	}
-	pool, err := client.CreateUserPool(ctx, &cip.CreateUserPoolInput{
-		PoolName: aws.String(name), UsernameAttributes: []ciptypes.UsernameAttributeType{ciptypes.UsernameAttributeTypeEmail}, Schema: schema,
-	})
-	require.NoError(t, err)
 	read, write := infra.ClientAttributes()
-	app, err := client.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{
-		UserPoolId: pool.UserPool.Id, ClientName: aws.String("web"),
-		ExplicitAuthFlows: []ciptypes.ExplicitAuthFlowsType{ciptypes.ExplicitAuthFlowsTypeAllowUserPasswordAuth},
-		ReadAttributes:    read, WriteAttributes: write,
-	})
+	pool, err := standin.CreateUserPool(context.Background(), client, name, read, write)
 	require.NoError(t, err)
-	return &localPool{cip: client, url: url, poolID: *pool.UserPool.Id, clientID: *app.UserPoolClient.ClientId}
+	return &localPool{cip: client, url: url, poolID: pool.ID, clientID: pool.ClientID}
 }
 
 // signIn creates a confirmed user with the attributes and returns its ID
