@@ -52,6 +52,7 @@ type HandlerFunc func(ctx context.Context, req *Request) (Response, error)
 type route struct {
 	method, path string
 	segs         []string
+	public       bool
 	handler      HandlerFunc
 }
 
@@ -74,6 +75,12 @@ type Router struct {
 // Handle adds a route that needs an authorized caller.
 func (r *Router) Handle(method, path string, h HandlerFunc) {
 	r.routes = append(r.routes, route{method: method, path: path, segs: split(path), handler: h})
+}
+
+// HandlePublic adds a route anyone may call (the authorizer is not in
+// front of it): sign-up and the tenant configuration a sign-in needs.
+func (r *Router) HandlePublic(method, path string, h HandlerFunc) {
+	r.routes = append(r.routes, route{method: method, path: path, segs: split(path), public: true, handler: h})
 }
 
 func split(p string) []string { return strings.Split(strings.Trim(p, "/"), "/") }
@@ -173,11 +180,13 @@ func (r *Router) serve(ctx context.Context, ev *events.APIGatewayProxyRequest, c
 	if apiErr != nil {
 		return Response{}, ev.Path, apiErr
 	}
-	if caller.TenantID == "" || !caller.Role.Valid() {
-		return Response{}, rt.path, errNoCaller
-	}
-	if r.Permitted != nil && !r.Permitted(rt.method, rt.path, caller.Role) {
-		return Response{}, rt.path, ErrForbidden
+	if !rt.public {
+		if caller.TenantID == "" || !caller.Role.Valid() {
+			return Response{}, rt.path, errNoCaller
+		}
+		if r.Permitted != nil && !r.Permitted(rt.method, rt.path, caller.Role) {
+			return Response{}, rt.path, ErrForbidden
+		}
 	}
 	body, apiErr := readBody(ev)
 	if apiErr != nil {
