@@ -19,6 +19,55 @@ import (
 //go:embed application.yaml
 var Application []byte
 
+// ControlPlane holds the control plane's routes on the platform API.
+//
+//go:embed controlplane.yaml
+var ControlPlane []byte
+
+// Merge adds the paths and component schemas of more definitions to the
+// first one and returns the merged definition (YAML). A path or schema
+// defined twice is an error, so two files cannot fight over a route.
+func Merge(base []byte, more ...[]byte) ([]byte, error) {
+	doc, err := Parse(base)
+	if err != nil {
+		return nil, err
+	}
+	paths := doc["paths"].(map[string]any)
+	components, _ := doc["components"].(map[string]any)
+	if components == nil {
+		components = map[string]any{}
+		doc["components"] = components
+	}
+	schemas, _ := components["schemas"].(map[string]any)
+	if schemas == nil {
+		schemas = map[string]any{}
+		components["schemas"] = schemas
+	}
+	for _, def := range more {
+		extra, err := Parse(def)
+		if err != nil {
+			return nil, err
+		}
+		for p, item := range extra["paths"].(map[string]any) {
+			if _, dup := paths[p]; dup {
+				return nil, fmt.Errorf("apidef: path %s is defined twice", p)
+			}
+			paths[p] = item
+		}
+		if c, ok := extra["components"].(map[string]any); ok {
+			if sc, ok := c["schemas"].(map[string]any); ok {
+				for name, schema := range sc {
+					if _, dup := schemas[name]; dup {
+						return nil, fmt.Errorf("apidef: schema %s is defined twice", name)
+					}
+					schemas[name] = schema
+				}
+			}
+		}
+	}
+	return yaml.Marshal(doc)
+}
+
 // Route is one operation of a definition.
 type Route struct {
 	Method string

@@ -68,3 +68,37 @@ func TestRenderRefusesMissingOrUnusedValues(t *testing.T) {
 	_, err = Render([]byte("just: text"), values())
 	assert.Error(t, err)
 }
+
+// The platform API is the control plane plus the application: together
+// they hold the public routes of the permission table and every route of
+// the products and orders services.
+func TestPlatformDefinitionMergesControlPlaneAndApplication(t *testing.T) {
+	merged, err := Merge(Application, ControlPlane)
+	require.NoError(t, err)
+	routes, err := Routes(merged)
+	require.NoError(t, err)
+	var got []string
+	for _, r := range routes {
+		got = append(got, r.Method+" "+r.Path+" "+r.Service)
+	}
+	assert.Contains(t, got, "POST /registrations registration")
+	assert.Contains(t, got, "GET /tenant-config/{tenantName} registration")
+	assert.Len(t, routes, 12)
+	for _, r := range tenancy.Routes {
+		if r.Public {
+			assert.Contains(t, got, r.Method+" "+r.Path+" registration", "public route %s %s must be on the platform API", r.Method, r.Path)
+		}
+	}
+	v := values()
+	v["fn:registration"] = "arn:reg"
+	body, err := Render(merged, v)
+	require.NoError(t, err)
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal([]byte(body), &doc))
+	post := doc["paths"].(map[string]any)["/registrations"].(map[string]any)["post"].(map[string]any)
+	assert.Equal(t, []any{}, post["security"], "registration is public: no authorizer, no API key")
+	assert.Contains(t, doc["components"].(map[string]any)["schemas"], "Registration")
+
+	_, err = Merge(Application, Application)
+	assert.ErrorContains(t, err, "defined twice")
+}

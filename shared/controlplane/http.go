@@ -34,7 +34,8 @@ type Public struct {
 	Registrar *Registrar
 	Registry  *registry.Store
 	Identity  Identity
-	// PlatformAPIURL is the API of pooled tenants.
+	// PlatformAPIURL is the API of pooled tenants; "" means the API the
+	// request came through.
 	PlatformAPIURL string
 	// CacheTTL is how long a tenant configuration is cached.
 	CacheTTL time.Duration
@@ -84,6 +85,12 @@ func (p *Public) Router(logger *slog.Logger) *httpx.Router {
 		cfg, err := p.TenantConfig(ctx, req.Params["tenantName"])
 		if err != nil {
 			return httpx.Response{}, err
+		}
+		if cfg.APIURL == "" && req.Event != nil {
+			// A pooled tenant uses the API this request came through.
+			c := *cfg
+			c.APIURL = "https://" + req.Event.RequestContext.DomainName + "/" + req.Event.RequestContext.Stage
+			cfg = &c
 		}
 		return httpx.Response{Status: http.StatusOK, Body: cfg}, nil
 	})

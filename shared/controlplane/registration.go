@@ -78,8 +78,11 @@ type Registrar struct {
 	Keys      APIKeys
 	Events    Events
 	Tiers     map[string]TierPlan
-	Logger    *slog.Logger
-	Now       func() time.Time
+	// PlanIDs, when set, names the usage plan of each tier at run time
+	// (the plans are created after the function that uses them).
+	PlanIDs func(ctx context.Context) (map[string]string, error)
+	Logger  *slog.Logger
+	Now     func() time.Time
 }
 
 // TenantEvent is the detail of lifecycle events.
@@ -142,6 +145,13 @@ func (r *Registrar) Register(ctx context.Context, in Registration) (*registry.Re
 		return nil, err
 	}
 	plan := r.Tiers[in.Tier]
+	if plan.UsagePlanID == "" && r.PlanIDs != nil {
+		ids, err := r.PlanIDs(ctx)
+		if err != nil || ids[in.Tier] == "" {
+			return nil, fmt.Errorf("%w: no usage plan for tier %s: %v", ErrUnavailable, in.Tier, err)
+		}
+		plan.UsagePlanID = ids[in.Tier]
+	}
 	rec, resumed, err := r.reserve(ctx, in)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,83 @@
+// Command registration serves the public control-plane routes: POST
+// /registrations and GET /tenant-config/{tenantName} (shared/controlplane).
+//
+// Environment: REGISTRY_TABLE, USER_POOL_ID, APP_CLIENT_ID, EVENT_BUS,
+// TIER_DEPLOYMENTS (JSON: tier -> pool|silo), USAGE_PLANS_PARAMETER (SSM
+// parameter with the tiers' usage plan ids), CONFIG_CACHE_SECONDS.
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/apigateway"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/tenantforge/tenantforge/shared/app"
+	"github.com/tenantforge/tenantforge/shared/awsenv"
+	"github.com/tenantforge/tenantforge/shared/controlplane"
+	"github.com/tenantforge/tenantforge/shared/httpx"
+	"github.com/tenantforge/tenantforge/shared/registry"
+)
+
+func main() {
+	router, err := setup()
+	if err != nil {
+		slog.Error("registration: cannot start", "error", err)
+		os.Exit(1)
+	}
+	lambda.Start(router.Serve)
+}
+
+func setup() (*httpx.Router, error) {
+	need := map[string]string{}
+	for _, k := range []string{"REGISTRY_TABLE", "USER_POOL_ID", "APP_CLIENT_ID", "EVENT_BUS", "TIER_DEPLOYMENTS", "USAGE_PLANS_PARAMETER"} {
+		if need[k] = os.Getenv(k); need[k] == "" {
+			return nil, fmt.Errorf("%s must be set", k)
+		}
+	}
+	var deployments map[string]string
+	if err := json.Unmarshal([]byte(need["TIER_DEPLOYMENTS"]), &deployments); err != nil || len(deployments) == 0 {
+		return nil, fmt.Errorf("TIER_DEPLOYMENTS must be a JSON map of tier to pool or silo: %v", err)
+	}
+	cacheSeconds, err := strconv.Atoi(os.Getenv("CONFIG_CACHE_SECONDS"))
+	if err != nil || cacheSeconds < 0 {
+		return nil, fmt.Errorf("CONFIG_CACHE_SECONDS=%q must be a whole number of seconds", os.Getenv("CONFIG_CACHE_SECONDS"))
+	}
+	cfg, err := awsenv.Config()
+	if err != nil {
+		return nil, err
+	}
+	tiers := map[string]controlplane.TierPlan{}
+	for tier, d := range deployments {
+		tiers[tier] = controlplane.TierPlan{Deployment: d}
+	}
+	store := registry.New(dynamodb.NewFromConfig(cfg), need["REGISTRY_TABLE"])
+	plans := &controlplane.PlanParameter{Client: ssm.NewFromConfig(cfg), Name: need["USAGE_PLANS_PARAMETER"]}
+	public := &controlplane.Public{
+		Registrar: &controlplane.Registrar{
+			Registry:  store,
+			Directory: &controlplane.CognitoDirectory{Client: cip.NewFromConfig(cfg), UserPoolID: need["USER_POOL_ID"]},
+			Keys:      &controlplane.GatewayKeys{Client: apigateway.NewFromConfig(cfg)},
+			Events:    &controlplane.EventBus{Client: eventbridge.NewFromConfig(cfg), Bus: need["EVENT_BUS"]},
+			Tiers:     tiers,
+			PlanIDs:   plans.PlanIDs,
+			Logger:    app.Logger(),
+		},
+		Registry: store,
+		Identity: controlplane.Identity{
+			UserPoolID: need["USER_POOL_ID"], AppClientID: need["APP_CLIENT_ID"], Region: cfg.Region,
+			Endpoint: "https://cognito-idp." + cfg.Region + ".amazonaws.com/",
+		},
+		CacheTTL: time.Duration(cacheSeconds) * time.Second,
+	}
+	return public.Router(app.Logger()), nil
+}
