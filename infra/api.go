@@ -3,6 +3,7 @@ package infra
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -11,6 +12,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/tenantforge/tenantforge/shared/apidef"
@@ -60,6 +62,9 @@ type ApiArgs struct {
 	// ManageAccount sets the region's API Gateway CloudWatch role, which
 	// access logging needs (the platform stack does it once per region).
 	ManageAccount bool
+	// PlanParameter, when set, is an SSM parameter the API writes its
+	// usage plan ids to (JSON, tier to id) for the control plane.
+	PlanParameter string
 }
 
 // NewApi registers the REST API.
@@ -199,6 +204,20 @@ func NewApi(ctx *pulumi.Context, name string, args *ApiArgs, opts ...pulumi.Reso
 		return nil, err
 	}
 
+	if args.PlanParameter != "" {
+		value := plans.ToStringMapOutput().ApplyT(func(ids map[string]string) (string, error) {
+			b, err := json.Marshal(ids)
+			return string(b), err
+		}).(pulumi.StringOutput)
+		if _, err := ssm.NewParameter(ctx, name+"-plans", &ssm.ParameterArgs{
+			Name:          pulumi.String(args.PlanParameter),
+			Type:          pulumi.String("String"),
+			InsecureValue: value,
+			Description:   pulumi.String("Usage plan id of each tier (JSON); the control plane puts new tenants' API keys on them"),
+		}, pulumi.Parent(c)); err != nil {
+			return nil, err
+		}
+	}
 	c.RestApiID = api.ID().ToStringOutput()
 	c.ExecutionArn = api.ExecutionArn
 	c.URL = stage.InvokeUrl

@@ -144,3 +144,33 @@ func SiloDataPolicy(tableArn string) PolicyDocument {
 		Resource: []string{tableArn, tableArn + "/index/*"},
 	})
 }
+
+// RegistrationResources are what the registration function touches.
+type RegistrationResources struct {
+	Partition, Region string
+	RegistryTableArn  string
+	UserPoolArn       string
+	EventBusArn       string
+	PlanParameterArn  string
+}
+
+// RegistrationPolicy lets the registration function keep the registry,
+// create and delete tenant admins, create and delete tenants' API keys on
+// usage plans, read the usage plan ids and publish lifecycle events. It
+// reads no tenant's business data.
+func RegistrationPolicy(r RegistrationResources) PolicyDocument {
+	gw := "arn:" + r.Partition + ":apigateway:" + r.Region + "::"
+	return NewPolicy(
+		Statement{Sid: "Registry", Effect: "Allow",
+			Action:   []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"},
+			Resource: []string{r.RegistryTableArn}},
+		Statement{Sid: "TenantAdmins", Effect: "Allow",
+			Action:   []string{"cognito-idp:AdminCreateUser", "cognito-idp:AdminGetUser", "cognito-idp:AdminSetUserPassword", "cognito-idp:AdminAddUserToGroup", "cognito-idp:AdminDeleteUser"},
+			Resource: []string{r.UserPoolArn}},
+		Statement{Sid: "TenantKeys", Effect: "Allow",
+			Action:   []string{"apigateway:POST", "apigateway:DELETE"},
+			Resource: []string{gw + "/apikeys", gw + "/apikeys/*", gw + "/usageplans/*/keys", gw + "/tags/*"}},
+		Statement{Sid: "UsagePlans", Effect: "Allow", Action: []string{"ssm:GetParameter"}, Resource: []string{r.PlanParameterArn}},
+		Statement{Sid: "LifecycleEvents", Effect: "Allow", Action: []string{"events:PutEvents"}, Resource: []string{r.EventBusArn}},
+	)
+}

@@ -1,6 +1,9 @@
 package infra
 
 import (
+	"maps"
+	"slices"
+
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -36,7 +39,7 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 	if err != nil {
 		return err
 	}
-	packages, err := artifacts.Packages(AppFunctions...)
+	packages, err := artifacts.Packages(append(slices.Clone(AppFunctions), ControlPlaneServices...)...)
 	if err != nil {
 		return err
 	}
@@ -106,11 +109,41 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 	if err != nil {
 		return err
 	}
+	planParameter := "/" + cfg.Project + "/" + cfg.Stack + "/usage-plans"
+	controlPlane, err := NewControlPlane(ctx, "control-plane", &ControlPlaneArgs{
+		Namer:            namer,
+		Packages:         packages,
+		Partition:        partition.Partition,
+		Region:           cfg.Region,
+		AccountID:        caller.AccountId,
+		RegistryTable:    shared.RegistryTableName,
+		RegistryTableArn: shared.RegistryTableArn,
+		UserPoolID:       identity.UserPoolID,
+		UserPoolArn:      identity.UserPoolArn,
+		ClientID:         identity.ClientID,
+		EventBusName:     shared.EventBusName,
+		EventBusArn:      shared.EventBusArn,
+		PlanParameter:    planParameter,
+		Tiers:            cfg.Tiers,
+		CacheSeconds:     cfg.Identity.AuthorizerCacheSeconds,
+		Functions:        cfg.Functions,
+		LogRetentionDays: cfg.LogRetentionDays,
+	}, providers.RegionalOpt())
+	if err != nil {
+		return err
+	}
+	definition, err := apidef.Merge(apidef.Application, apidef.ControlPlane)
+	if err != nil {
+		return err
+	}
+	functions := maps.Clone(pool.Functions)
+	maps.Copy(functions, controlPlane.Functions)
 	api, err := NewApi(ctx, "platform-api", &ApiArgs{
 		Namer:                namer,
 		Role:                 "platform",
-		Definition:           apidef.Application,
-		Functions:            pool.Functions,
+		Definition:           definition,
+		Functions:            functions,
+		PlanParameter:        planParameter,
 		AuthorizerName:       authorizer.FunctionName,
 		AuthorizerInvokeArn:  authorizer.InvokeArn,
 		AuthorizerTTLSeconds: cfg.Identity.AuthorizerCacheSeconds,

@@ -88,6 +88,7 @@ func TestLambdaPermissionsAreScopedToTheAPI(t *testing.T) {
 	assert.Equal(t, map[string]any{
 		"tenantforge-dev-pool-products": exec + "/api/*/*",
 		"tenantforge-dev-pool-orders":   exec + "/api/*/*",
+		"tenantforge-dev-registration":  exec + "/api/*/*",
 		"tenantforge-dev-authorizer":    exec + "/authorizers/*",
 	}, got, "only this API's stage may invoke the functions")
 }

@@ -46,35 +46,37 @@ const (
 func TestPlatformStackResourceSet(t *testing.T) {
 	rec := run(t, "dev", stackConfig(t, "dev"), nil)
 	assert.Equal(t, map[string]int{
-		typeProvider:          2, // regional and us-east-1
-		typeShared:            1,
-		typeTable:             2, // tenant registry, pooled data
-		typeDataStore:         1,
-		typeEventBus:          1,
-		typeAudit:             1,
-		typeTrail:             1,
-		typeIdentity:          1,
-		typeUserPool:          1,
-		typeClient:            1,
-		typeGroup:             3, // SystemAdmin, TenantAdmin, TenantUser
-		typeUser:              1, // the stack's SystemAdmin
-		typeUserGroup:         1,
-		typeAuthz:             1,
-		typeFunction:          3, // authorizer, pool products, pool orders
-		typeLambda:            3,
-		typeRole:              5, // three execution roles, the tenant access role, API Gateway's logs role
-		typeRolePol:           7, // logs and traces of each function; registry read; assume tenant role x2; tenant data
-		typeLogGroup:          4, // three functions and the API's access logs
-		typeGroup2:            1,
-		typeAccess:            1,
-		"tenantforge:api:Api": 1,
-		typeRestAPI:           1,
-		typeDeployment:        1,
-		typeStage:             1,
-		typeMethodSet:         1,
-		typeUsagePlan:         3, // one per pooled tier
-		typePermission:        3, // two functions and the authorizer
-		typeAccount:           1,
+		typeProvider:                            2, // regional and us-east-1
+		typeShared:                              1,
+		typeTable:                               2, // tenant registry, pooled data
+		typeDataStore:                           1,
+		typeEventBus:                            1,
+		typeAudit:                               1,
+		typeTrail:                               1,
+		typeIdentity:                            1,
+		typeUserPool:                            1,
+		typeClient:                              1,
+		typeGroup:                               3, // SystemAdmin, TenantAdmin, TenantUser
+		typeUser:                                1, // the stack's SystemAdmin
+		typeUserGroup:                           1,
+		typeAuthz:                               1,
+		typeFunction:                            4, // authorizer, pool products, pool orders, registration
+		typeLambda:                              4,
+		typeRole:                                6, // four execution roles, the tenant access role, API Gateway's logs role
+		typeRolePol:                             9, // logs and traces of each function; registry read; assume tenant role x2; tenant data; control plane
+		typeLogGroup:                            5, // four functions and the API's access logs
+		"tenantforge:controlplane:ControlPlane": 1,
+		"aws:ssm/parameter:Parameter":           1,
+		typeGroup2:                              1,
+		typeAccess:                              1,
+		"tenantforge:api:Api":                   1,
+		typeRestAPI:                             1,
+		typeDeployment:                          1,
+		typeStage:                               1,
+		typeMethodSet:                           1,
+		typeUsagePlan:                           3, // one per pooled tier
+		typePermission:                          4, // three functions and the authorizer
+		typeAccount:                             1,
 		"aws:iam/rolePolicyAttachment:RolePolicyAttachment": 1,
 		"tenantforge:app:SharedLayer":                       1,
 		"aws:lambda/layerVersion:LayerVersion":              1,

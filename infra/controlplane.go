@@ -1,0 +1,96 @@
+package infra
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// ControlPlane is tenant management on the platform stack: for now the
+// registration function behind POST /registrations and GET
+// /tenant-config/{tenantName}.
+type ControlPlane struct {
+	pulumi.ResourceState
+
+	// Functions serve the control plane's routes, by service name.
+	Functions map[string]*Function
+}
+
+// ControlPlaneArgs configures the ControlPlane.
+type ControlPlaneArgs struct {
+	Namer             Namer
+	Packages          map[string]string
+	Partition, Region string
+	AccountID         string
+	RegistryTable     pulumi.StringInput
+	RegistryTableArn  pulumi.StringOutput
+	UserPoolID        pulumi.StringInput
+	UserPoolArn       pulumi.StringOutput
+	ClientID          pulumi.StringInput
+	EventBusName      pulumi.StringInput
+	EventBusArn       pulumi.StringOutput
+	// PlanParameter is the SSM parameter the API writes its usage plan ids
+	// to (Api's PlanParameter).
+	PlanParameter    string
+	Tiers            map[string]Tier
+	CacheSeconds     int
+	Functions        FunctionsConfig
+	LogRetentionDays int
+}
+
+// ControlPlaneServices are the control plane's functions (lambdas/<name>).
+var ControlPlaneServices = []string{"registration"}
+
+// NewControlPlane registers the control plane's functions.
+func NewControlPlane(ctx *pulumi.Context, name string, args *ControlPlaneArgs, opts ...pulumi.ResourceOption) (*ControlPlane, error) {
+	if args == nil || args.PlanParameter == "" || args.AccountID == "" {
+		return nil, errors.New("control plane: args with PlanParameter and AccountID are required")
+	}
+	deployments := map[string]string{}
+	for tier, t := range args.Tiers {
+		deployments[tier] = t.Deployment
+	}
+	tiersJSON, err := json.Marshal(deployments)
+	if err != nil {
+		return nil, err
+	}
+	c := &ControlPlane{Functions: map[string]*Function{}}
+	if err := ctx.RegisterComponentResource("tenantforge:controlplane:ControlPlane", name, c, opts...); err != nil {
+		return nil, err
+	}
+	paramArn := fmt.Sprintf("arn:%s:ssm:%s:%s:parameter%s", args.Partition, args.Region, args.AccountID, args.PlanParameter)
+	policy := pulumi.All(args.RegistryTableArn, args.UserPoolArn, args.EventBusArn).ApplyT(func(v []any) (string, error) {
+		return RegistrationPolicy(RegistrationResources{
+			Partition: args.Partition, Region: args.Region,
+			RegistryTableArn: v[0].(string), UserPoolArn: v[1].(string), EventBusArn: v[2].(string), PlanParameterArn: paramArn,
+		}).JSON()
+	}).(pulumi.StringOutput)
+	fn, err := NewFunction(ctx, name+"-registration", &FunctionArgs{
+		Name:             args.Namer.Name("registration", MaxLambdaName),
+		Description:      "Tenant sign-up and the public tenant configuration",
+		ZipPath:          args.Packages["registration"],
+		MemoryMB:         args.Functions.MemoryMB,
+		TimeoutSeconds:   args.Functions.TimeoutSeconds,
+		LogRetentionDays: args.LogRetentionDays,
+		Environment: pulumi.StringMap{
+			"REGISTRY_TABLE":        args.RegistryTable,
+			"USER_POOL_ID":          args.UserPoolID,
+			"APP_CLIENT_ID":         args.ClientID,
+			"EVENT_BUS":             args.EventBusName,
+			"TIER_DEPLOYMENTS":      pulumi.String(tiersJSON),
+			"USAGE_PLANS_PARAMETER": pulumi.String(args.PlanParameter),
+			"CONFIG_CACHE_SECONDS":  pulumi.String(fmt.Sprint(args.CacheSeconds)),
+		},
+		Policies: map[string]pulumi.StringInput{"control-plane": policy},
+	}, pulumi.Parent(c))
+	if err != nil {
+		return nil, err
+	}
+	c.Functions["registration"] = fn
+	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{"registrationArn": fn.FunctionArn}); err != nil {
+		return nil, err
+	}
+	return c, nil
+}

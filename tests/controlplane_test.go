@@ -1,0 +1,61 @@
+package tests
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The registration function may keep the registry, manage tenant admins and
+// keys, read the plan ids and publish events: nothing of tenants' data.
+func TestRegistrationRoleIsExactlyTheControlPlanesNeeds(t *testing.T) {
+	rec := run(t, "dev", stackConfig(t, "dev"), nil)
+	role := find(t, rec, typeRole, "control-plane-registration-role")
+	require.Len(t, policiesOf(rec, role), 2)
+	pool := find(t, rec, typeUserPool, "identity-users")
+	gw := "arn:aws:apigateway:eu-west-1::"
+	assert.Equal(t, []any{
+		map[string]any{"Sid": "Registry", "Effect": "Allow",
+			"Action":   []any{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"},
+			"Resource": []any{"arn:aws:dynamodb:eu-west-1:123456789012:table/tenantforge-dev-registry"}},
+		map[string]any{"Sid": "TenantAdmins", "Effect": "Allow",
+			"Action":   []any{"cognito-idp:AdminCreateUser", "cognito-idp:AdminGetUser", "cognito-idp:AdminSetUserPassword", "cognito-idp:AdminAddUserToGroup", "cognito-idp:AdminDeleteUser"},
+			"Resource": []any{pool.Output("arn")}},
+		map[string]any{"Sid": "TenantKeys", "Effect": "Allow", "Action": []any{"apigateway:POST", "apigateway:DELETE"},
+			"Resource": []any{gw + "/apikeys", gw + "/apikeys/*", gw + "/usageplans/*/keys", gw + "/tags/*"}},
+		map[string]any{"Sid": "UsagePlans", "Effect": "Allow", "Action": []any{"ssm:GetParameter"},
+			"Resource": []any{"arn:aws:ssm:eu-west-1:123456789012:parameter/tenantforge/dev/usage-plans"}},
+		map[string]any{"Sid": "LifecycleEvents", "Effect": "Allow", "Action": []any{"events:PutEvents"},
+			"Resource": []any{"arn:aws:events:eu-west-1:123456789012:event-bus/tenantforge-dev-tenant-events"}},
+	}, statements(t, find(t, rec, typeRolePol, "control-plane-registration-control-plane")))
+
+	fn := find(t, rec, typeLambda, "control-plane-registration")
+	env := fn.Input("environment").(map[string]any)["variables"].(map[string]any)
+	assert.Equal(t, `{"basic":"pool","platinum":"silo","premium":"pool","standard":"pool"}`, env["TIER_DEPLOYMENTS"])
+	assert.Equal(t, "/tenantforge/dev/usage-plans", env["USAGE_PLANS_PARAMETER"])
+	assert.Equal(t, pool.ID, env["USER_POOL_ID"])
+}
+
+func TestPlatformAPIServesTheControlPlane(t *testing.T) {
+	rec := run(t, "dev", stackConfig(t, "dev"), nil)
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal([]byte(find(t, rec, typeRestAPI, "platform-api-rest").Input("body").(string)), &doc))
+	paths := doc["paths"].(map[string]any)
+	reg := paths["/registrations"].(map[string]any)["post"].(map[string]any)
+	assert.Equal(t, []any{}, reg["security"], "sign-up needs no token")
+	assert.Equal(t, find(t, rec, typeLambda, "control-plane-registration").Output("invokeArn"), reg["x-amazon-apigateway-integration"].(map[string]any)["uri"])
+	assert.Contains(t, paths, "/tenant-config/{tenantName}")
+	assert.Contains(t, paths, "/products", "the pooled application shares the platform API")
+
+	param := find(t, rec, "aws:ssm/parameter:Parameter", "platform-api-plans")
+	var ids map[string]string
+	require.NoError(t, json.Unmarshal([]byte(param.Input("insecureValue").(string)), &ids))
+	plans := map[string]string{}
+	for _, p := range rec.OfType(typeUsagePlan) {
+		plans[p.Name[len("platform-api-plan-"):]] = p.ID
+	}
+	assert.Equal(t, plans, ids, "the control plane must find each tier's real usage plan")
+	assert.Equal(t, "/tenantforge/dev/usage-plans", param.Input("name"))
+}
