@@ -31,9 +31,10 @@ func Program(artifacts Artifacts) pulumi.RunFunc {
 	}
 }
 
-// ComposePlatform builds the platform stack: the shared services every
-// tenant uses, identity and the authorizer, the audit trail and, when
-// configured, the VPC.
+// ComposePlatform builds the platform stack: the shared layer and
+// services, identity and the authorizer, the pool group of the
+// application with its tenant access role, the control plane, the platform
+// REST API, the audit trail and, when configured, the VPC.
 func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) error {
 	authorizerZip, err := artifacts.LambdaZip("authorizer")
 	if err != nil {
