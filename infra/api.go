@@ -10,12 +10,14 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/apigateway"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/dynamodb"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/tenantforge/tenantforge/shared/apidef"
+	"github.com/tenantforge/tenantforge/shared/registry"
+	"github.com/tenantforge/tenantforge/shared/tenancy"
 )
 
 // StageName is the stage of every REST API. CloudFront sends /api/* to the
@@ -62,9 +64,10 @@ type ApiArgs struct {
 	// ManageAccount sets the region's API Gateway CloudWatch role, which
 	// access logging needs (the platform stack does it once per region).
 	ManageAccount bool
-	// PlanParameter, when set, is an SSM parameter the API writes its
-	// usage plan ids to (JSON, tier to id) for the control plane.
-	PlanParameter string
+	// PlansRegistry, when set, is the tenant registry table the API
+	// publishes its usage plan ids to (item CONFIG#usage-plans) for the
+	// control plane.
+	PlansRegistry pulumi.StringInput
 }
 
 // NewApi registers the REST API.
@@ -204,16 +207,14 @@ func NewApi(ctx *pulumi.Context, name string, args *ApiArgs, opts ...pulumi.Reso
 		return nil, err
 	}
 
-	if args.PlanParameter != "" {
-		value := plans.ToStringMapOutput().ApplyT(func(ids map[string]string) (string, error) {
-			b, err := json.Marshal(ids)
-			return string(b), err
+	if args.PlansRegistry != nil {
+		item := plans.ToStringMapOutput().ApplyT(func(ids map[string]string) (string, error) {
+			return UsagePlansItem(ids)
 		}).(pulumi.StringOutput)
-		if _, err := ssm.NewParameter(ctx, name+"-plans", &ssm.ParameterArgs{
-			Name:          pulumi.String(args.PlanParameter),
-			Type:          pulumi.String("String"),
-			InsecureValue: value,
-			Description:   pulumi.String("Usage plan id of each tier (JSON); the control plane puts new tenants' API keys on them"),
+		if _, err := dynamodb.NewTableItem(ctx, name+"-plans", &dynamodb.TableItemArgs{
+			TableName: args.PlansRegistry,
+			HashKey:   pulumi.String(tenancy.RegistryPartitionKey),
+			Item:      item,
 		}, pulumi.Parent(c)); err != nil {
 			return nil, err
 		}
@@ -228,6 +229,20 @@ func NewApi(ctx *pulumi.Context, name string, args *ApiArgs, opts ...pulumi.Reso
 		return nil, err
 	}
 	return c, nil
+}
+
+// UsagePlansItem is the registry item (DynamoDB JSON) that tells the
+// control plane each tier's usage plan id.
+func UsagePlansItem(ids map[string]string) (string, error) {
+	plans, err := json.Marshal(ids)
+	if err != nil {
+		return "", err
+	}
+	item, err := json.Marshal(map[string]any{
+		tenancy.RegistryPartitionKey: map[string]string{"S": registry.UsagePlansKey},
+		"plans":                      map[string]string{"S": string(plans)},
+	})
+	return string(item), err
 }
 
 // StageThrottle is the stage-wide ceiling: twice the largest tier's rate

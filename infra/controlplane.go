@@ -23,7 +23,6 @@ type ControlPlaneArgs struct {
 	Namer             Namer
 	Packages          map[string]string
 	Partition, Region string
-	AccountID         string
 	RegistryTable     pulumi.StringInput
 	RegistryTableArn  pulumi.StringOutput
 	UserPoolID        pulumi.StringInput
@@ -31,13 +30,10 @@ type ControlPlaneArgs struct {
 	ClientID          pulumi.StringInput
 	EventBusName      pulumi.StringInput
 	EventBusArn       pulumi.StringOutput
-	// PlanParameter is the SSM parameter the API writes its usage plan ids
-	// to (Api's PlanParameter).
-	PlanParameter    string
-	Tiers            map[string]Tier
-	CacheSeconds     int
-	Functions        FunctionsConfig
-	LogRetentionDays int
+	Tiers             map[string]Tier
+	CacheSeconds      int
+	Functions         FunctionsConfig
+	LogRetentionDays  int
 }
 
 // ControlPlaneServices are the control plane's functions (lambdas/<name>).
@@ -45,8 +41,8 @@ var ControlPlaneServices = []string{"registration"}
 
 // NewControlPlane registers the control plane's functions.
 func NewControlPlane(ctx *pulumi.Context, name string, args *ControlPlaneArgs, opts ...pulumi.ResourceOption) (*ControlPlane, error) {
-	if args == nil || args.PlanParameter == "" || args.AccountID == "" {
-		return nil, errors.New("control plane: args with PlanParameter and AccountID are required")
+	if args == nil || args.Region == "" || args.Partition == "" {
+		return nil, errors.New("control plane: args with Region and Partition are required")
 	}
 	deployments := map[string]string{}
 	for tier, t := range args.Tiers {
@@ -60,11 +56,10 @@ func NewControlPlane(ctx *pulumi.Context, name string, args *ControlPlaneArgs, o
 	if err := ctx.RegisterComponentResource("tenantforge:controlplane:ControlPlane", name, c, opts...); err != nil {
 		return nil, err
 	}
-	paramArn := fmt.Sprintf("arn:%s:ssm:%s:%s:parameter%s", args.Partition, args.Region, args.AccountID, args.PlanParameter)
 	policy := pulumi.All(args.RegistryTableArn, args.UserPoolArn, args.EventBusArn).ApplyT(func(v []any) (string, error) {
 		return RegistrationPolicy(RegistrationResources{
 			Partition: args.Partition, Region: args.Region,
-			RegistryTableArn: v[0].(string), UserPoolArn: v[1].(string), EventBusArn: v[2].(string), PlanParameterArn: paramArn,
+			RegistryTableArn: v[0].(string), UserPoolArn: v[1].(string), EventBusArn: v[2].(string),
 		}).JSON()
 	}).(pulumi.StringOutput)
 	fn, err := NewFunction(ctx, name+"-registration", &FunctionArgs{
@@ -75,13 +70,12 @@ func NewControlPlane(ctx *pulumi.Context, name string, args *ControlPlaneArgs, o
 		TimeoutSeconds:   args.Functions.TimeoutSeconds,
 		LogRetentionDays: args.LogRetentionDays,
 		Environment: pulumi.StringMap{
-			"REGISTRY_TABLE":        args.RegistryTable,
-			"USER_POOL_ID":          args.UserPoolID,
-			"APP_CLIENT_ID":         args.ClientID,
-			"EVENT_BUS":             args.EventBusName,
-			"TIER_DEPLOYMENTS":      pulumi.String(tiersJSON),
-			"USAGE_PLANS_PARAMETER": pulumi.String(args.PlanParameter),
-			"CONFIG_CACHE_SECONDS":  pulumi.String(fmt.Sprint(args.CacheSeconds)),
+			"REGISTRY_TABLE":       args.RegistryTable,
+			"USER_POOL_ID":         args.UserPoolID,
+			"APP_CLIENT_ID":        args.ClientID,
+			"EVENT_BUS":            args.EventBusName,
+			"TIER_DEPLOYMENTS":     pulumi.String(tiersJSON),
+			"CONFIG_CACHE_SECONDS": pulumi.String(fmt.Sprint(args.CacheSeconds)),
 		},
 		Policies: map[string]pulumi.StringInput{"control-plane": policy},
 	}, pulumi.Parent(c))

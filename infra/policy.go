@@ -151,13 +151,12 @@ type RegistrationResources struct {
 	RegistryTableArn  string
 	UserPoolArn       string
 	EventBusArn       string
-	PlanParameterArn  string
 }
 
 // RegistrationPolicy lets the registration function keep the registry,
 // create and delete tenant admins, create and delete tenants' API keys on
-// usage plans, read the usage plan ids and publish lifecycle events. It
-// reads no tenant's business data.
+// usage plans (whose ids it reads from the registry) and publish lifecycle
+// events. It reads no tenant's business data.
 func RegistrationPolicy(r RegistrationResources) PolicyDocument {
 	gw := "arn:" + r.Partition + ":apigateway:" + r.Region + "::"
 	return NewPolicy(
@@ -170,7 +169,6 @@ func RegistrationPolicy(r RegistrationResources) PolicyDocument {
 		Statement{Sid: "TenantKeys", Effect: "Allow",
 			Action:   []string{"apigateway:POST", "apigateway:DELETE"},
 			Resource: []string{gw + "/apikeys", gw + "/apikeys/*", gw + "/usageplans/*/keys", gw + "/tags/*"}},
-		Statement{Sid: "UsagePlans", Effect: "Allow", Action: []string{"ssm:GetParameter"}, Resource: []string{r.PlanParameterArn}},
 		Statement{Sid: "LifecycleEvents", Effect: "Allow", Action: []string{"events:PutEvents"}, Resource: []string{r.EventBusArn}},
 	)
 }

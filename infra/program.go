@@ -110,13 +110,11 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 	if err != nil {
 		return err
 	}
-	planParameter := "/" + cfg.Project + "/" + cfg.Stack + "/usage-plans"
 	controlPlane, err := NewControlPlane(ctx, "control-plane", &ControlPlaneArgs{
 		Namer:            namer,
 		Packages:         packages,
 		Partition:        partition.Partition,
 		Region:           cfg.Region,
-		AccountID:        caller.AccountId,
 		RegistryTable:    shared.RegistryTableName,
 		RegistryTableArn: shared.RegistryTableArn,
 		UserPoolID:       identity.UserPoolID,
@@ -124,7 +122,6 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 		ClientID:         identity.ClientID,
 		EventBusName:     shared.EventBusName,
 		EventBusArn:      shared.EventBusArn,
-		PlanParameter:    planParameter,
 		Tiers:            cfg.Tiers,
 		CacheSeconds:     cfg.Identity.AuthorizerCacheSeconds,
 		Functions:        cfg.Functions,
@@ -144,7 +141,7 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 		Role:                 "platform",
 		Definition:           definition,
 		Functions:            functions,
-		PlanParameter:        planParameter,
+		PlansRegistry:        shared.RegistryTableName,
 		AuthorizerName:       authorizer.FunctionName,
 		AuthorizerInvokeArn:  authorizer.InvokeArn,
 		AuthorizerTTLSeconds: cfg.Identity.AuthorizerCacheSeconds,

@@ -25,8 +25,6 @@ func TestRegistrationRoleIsExactlyTheControlPlanesNeeds(t *testing.T) {
 			"Resource": []any{pool.Output("arn")}},
 		map[string]any{"Sid": "TenantKeys", "Effect": "Allow", "Action": []any{"apigateway:POST", "apigateway:DELETE"},
 			"Resource": []any{gw + "/apikeys", gw + "/apikeys/*", gw + "/usageplans/*/keys", gw + "/tags/*"}},
-		map[string]any{"Sid": "UsagePlans", "Effect": "Allow", "Action": []any{"ssm:GetParameter"},
-			"Resource": []any{"arn:aws:ssm:eu-west-1:123456789012:parameter/tenantforge/dev/usage-plans"}},
 		map[string]any{"Sid": "LifecycleEvents", "Effect": "Allow", "Action": []any{"events:PutEvents"},
 			"Resource": []any{"arn:aws:events:eu-west-1:123456789012:event-bus/tenantforge-dev-tenant-events"}},
 	}, statements(t, find(t, rec, typeRolePol, "control-plane-registration-control-plane")))
@@ -34,7 +32,7 @@ func TestRegistrationRoleIsExactlyTheControlPlanesNeeds(t *testing.T) {
 	fn := find(t, rec, typeLambda, "control-plane-registration")
 	env := fn.Input("environment").(map[string]any)["variables"].(map[string]any)
 	assert.Equal(t, `{"basic":"pool","platinum":"silo","premium":"pool","standard":"pool"}`, env["TIER_DEPLOYMENTS"])
-	assert.Equal(t, "/tenantforge/dev/usage-plans", env["USAGE_PLANS_PARAMETER"])
+	assert.NotContains(t, env, "USAGE_PLANS_PARAMETER")
 	assert.Equal(t, pool.ID, env["USER_POOL_ID"])
 }
 
@@ -49,13 +47,16 @@ func TestPlatformAPIServesTheControlPlane(t *testing.T) {
 	assert.Contains(t, paths, "/tenant-config/{tenantName}")
 	assert.Contains(t, paths, "/products", "the pooled application shares the platform API")
 
-	param := find(t, rec, "aws:ssm/parameter:Parameter", "platform-api-plans")
+	item := find(t, rec, "aws:dynamodb/tableItem:TableItem", "platform-api-plans")
+	assert.Equal(t, "tenantforge-dev-registry", item.Input("tableName"))
+	var stored map[string]map[string]string
+	require.NoError(t, json.Unmarshal([]byte(item.Input("item").(string)), &stored))
+	assert.Equal(t, "CONFIG#usage-plans", stored["pk"]["S"], "the registry item the registration function reads")
 	var ids map[string]string
-	require.NoError(t, json.Unmarshal([]byte(param.Input("insecureValue").(string)), &ids))
+	require.NoError(t, json.Unmarshal([]byte(stored["plans"]["S"]), &ids))
 	plans := map[string]string{}
 	for _, p := range rec.OfType(typeUsagePlan) {
 		plans[p.Name[len("platform-api-plan-"):]] = p.ID
 	}
 	assert.Equal(t, plans, ids, "the control plane must find each tier's real usage plan")
-	assert.Equal(t, "/tenantforge/dev/usage-plans", param.Input("name"))
 }

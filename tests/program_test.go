@@ -66,7 +66,7 @@ func TestPlatformStackResourceSet(t *testing.T) {
 		typeRolePol:                             9, // logs and traces of each function; registry read; assume tenant role x2; tenant data; control plane
 		typeLogGroup:                            5, // four functions and the API's access logs
 		"tenantforge:controlplane:ControlPlane": 1,
-		"aws:ssm/parameter:Parameter":           1,
+		"aws:dynamodb/tableItem:TableItem":      1, // the usage plan ids for the control plane
 		typeGroup2:                              1,
 		typeAccess:                              1,
 		"tenantforge:api:Api":                   1,

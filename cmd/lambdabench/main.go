@@ -7,6 +7,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -32,6 +33,8 @@ var env = map[string][]string{
 	"authorizer": {"ISSUER_URL=https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_bench", "CLIENT_IDS=bench", "REGISTRY_TABLE=registry", "DECISION_TTL_SECONDS=60"},
 	"products":   {"TABLE_NAME=pooled", "TENANCY=pool", "TENANT_ROLE_ARN=arn:aws:iam::123456789012:role/tenant-access"},
 	"orders":     {"TABLE_NAME=pooled", "TENANCY=pool", "TENANT_ROLE_ARN=arn:aws:iam::123456789012:role/tenant-access"},
+	"registration": {"REGISTRY_TABLE=registry", "USER_POOL_ID=eu-west-1_bench", "APP_CLIENT_ID=bench", "EVENT_BUS=bus",
+		`TIER_DEPLOYMENTS={"basic":"pool","platinum":"silo"}`, "CONFIG_CACHE_SECONDS=60"},
 }
 
 func main() {
@@ -140,16 +143,23 @@ func coldStart(exe string, fnEnv []string) (time.Duration, error) {
 		"AWS_LAMBDA_FUNCTION_NAME=bench", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=256", "AWS_LAMBDA_FUNCTION_VERSION=$LATEST",
 		"HOME=" + os.TempDir(), "PATH=" + os.Getenv("PATH"),
 	}, fnEnv...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return 0, err
 	}
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() { _ = cmd.Process.Kill(); <-exited }()
 	select {
 	case t := <-ready:
 		return t.Sub(start), nil
 	case msg := <-failed:
 		return 0, fmt.Errorf("%s", msg)
+	case err := <-exited:
+		exited <- err
+		return 0, fmt.Errorf("exited before asking for an event (%v): %s", err, stderr.String())
 	case <-ctx.Done():
 		return 0, fmt.Errorf("no request for an event within 10 s")
 	}

@@ -2,8 +2,9 @@
 // /registrations and GET /tenant-config/{tenantName} (shared/controlplane).
 //
 // Environment: REGISTRY_TABLE, USER_POOL_ID, APP_CLIENT_ID, EVENT_BUS,
-// TIER_DEPLOYMENTS (JSON: tier -> pool|silo), USAGE_PLANS_PARAMETER (SSM
-// parameter with the tiers' usage plan ids), CONFIG_CACHE_SECONDS.
+// TIER_DEPLOYMENTS (JSON: tier -> pool|silo), CONFIG_CACHE_SECONDS. The
+// tiers' usage plan ids are read from the registry, where the stack
+// publishes them.
 package main
 
 import (
@@ -19,7 +20,6 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/tenantforge/tenantforge/shared/app"
 	"github.com/tenantforge/tenantforge/shared/awsenv"
@@ -39,7 +39,7 @@ func main() {
 
 func setup() (*httpx.Router, error) {
 	need := map[string]string{}
-	for _, k := range []string{"REGISTRY_TABLE", "USER_POOL_ID", "APP_CLIENT_ID", "EVENT_BUS", "TIER_DEPLOYMENTS", "USAGE_PLANS_PARAMETER"} {
+	for _, k := range []string{"REGISTRY_TABLE", "USER_POOL_ID", "APP_CLIENT_ID", "EVENT_BUS", "TIER_DEPLOYMENTS"} {
 		if need[k] = os.Getenv(k); need[k] == "" {
 			return nil, fmt.Errorf("%s must be set", k)
 		}
@@ -61,7 +61,6 @@ func setup() (*httpx.Router, error) {
 		tiers[tier] = controlplane.TierPlan{Deployment: d}
 	}
 	store := registry.New(dynamodb.NewFromConfig(cfg), need["REGISTRY_TABLE"])
-	plans := &controlplane.PlanParameter{Client: ssm.NewFromConfig(cfg), Name: need["USAGE_PLANS_PARAMETER"]}
 	public := &controlplane.Public{
 		Registrar: &controlplane.Registrar{
 			Registry:  store,
@@ -69,7 +68,7 @@ func setup() (*httpx.Router, error) {
 			Keys:      &controlplane.GatewayKeys{Client: apigateway.NewFromConfig(cfg)},
 			Events:    &controlplane.EventBus{Client: eventbridge.NewFromConfig(cfg), Bus: need["EVENT_BUS"]},
 			Tiers:     tiers,
-			PlanIDs:   plans.PlanIDs,
+			PlanIDs:   store.UsagePlans,
 			Logger:    app.Logger(),
 		},
 		Registry: store,

@@ -12,7 +12,7 @@ func TestSetup(t *testing.T) {
 	_, err := setup()
 	assert.ErrorContains(t, err, "REGISTRY_TABLE must be set")
 	for k, v := range map[string]string{"REGISTRY_TABLE": "r", "USER_POOL_ID": "p", "APP_CLIENT_ID": "c", "EVENT_BUS": "b",
-		"TIER_DEPLOYMENTS": "nope", "USAGE_PLANS_PARAMETER": "/x", "CONFIG_CACHE_SECONDS": "30",
+		"TIER_DEPLOYMENTS": "nope", "CONFIG_CACHE_SECONDS": "30",
 		"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "s"} {
 		t.Setenv(k, v)
 	}

@@ -7,8 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
@@ -17,7 +15,6 @@ import (
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/tenantforge/tenantforge/shared/registry"
 	"github.com/tenantforge/tenantforge/shared/tenancy"
@@ -148,35 +145,4 @@ func (b *EventBus) Publish(ctx context.Context, detailType string, detail any) e
 		return fmt.Errorf("eventbridge refused %s: %s", detailType, aws.ToString(out.Entries[0].ErrorMessage))
 	}
 	return nil
-}
-
-// PlanParameter reads the tiers' usage plan ids, which the stack writes as
-// JSON ({"basic": "abc123", ...}) to an SSM parameter, and keeps them for
-// five minutes.
-type PlanParameter struct {
-	Client *ssm.Client
-	Name   string
-
-	mu      sync.Mutex
-	ids     map[string]string
-	fetched time.Time
-}
-
-// PlanIDs returns the usage plan id of every tier.
-func (p *PlanParameter) PlanIDs(ctx context.Context) (map[string]string, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ids != nil && time.Since(p.fetched) < 5*time.Minute {
-		return p.ids, nil
-	}
-	out, err := p.Client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(p.Name)})
-	if err != nil {
-		return nil, err
-	}
-	var ids map[string]string
-	if err := json.Unmarshal([]byte(aws.ToString(out.Parameter.Value)), &ids); err != nil {
-		return nil, fmt.Errorf("parameter %s is not a JSON map of tier to usage plan id: %w", p.Name, err)
-	}
-	p.ids, p.fetched = ids, time.Now()
-	return ids, nil
 }

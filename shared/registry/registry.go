@@ -4,6 +4,7 @@ package registry
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -202,4 +203,28 @@ func (s *Store) Update(ctx context.Context, r *Record, expected int) error {
 		return fmt.Errorf("registry: updating tenant %s: %w", r.TenantID, err)
 	}
 	return nil
+}
+
+// UsagePlansKey is the registry item in which the stack publishes the
+// usage plan id of each tier.
+const UsagePlansKey = "CONFIG#usage-plans"
+
+// UsagePlans reads the usage plan id of each tier.
+func (s *Store) UsagePlans(ctx context.Context) (map[string]string, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: aws.String(s.table),
+		Key:       map[string]types.AttributeValue{tenancy.RegistryPartitionKey: &types.AttributeValueMemberS{Value: UsagePlansKey}},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("registry: reading the usage plans: %w", err)
+	}
+	raw, ok := out.Item["plans"].(*types.AttributeValueMemberS)
+	if !ok {
+		return nil, errors.New("registry: the stack has not published the usage plans (run pulumi up)")
+	}
+	var plans map[string]string
+	if err := json.Unmarshal([]byte(raw.Value), &plans); err != nil {
+		return nil, fmt.Errorf("registry: the usage plans item is not a JSON map: %w", err)
+	}
+	return plans, nil
 }

@@ -102,3 +102,17 @@ func TestUpdateIsOptimistic(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, StatusActive, got.Status, "a stale write must not overwrite the record")
 }
+
+func TestUsagePlansPublishedByTheStack(t *testing.T) {
+	db, _ := localDynamo(t)
+	s := New(db, "registry")
+	_, err := s.UsagePlans(context.Background())
+	assert.ErrorContains(t, err, "has not published the usage plans")
+	_, err = db.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String("registry"), Item: map[string]types.AttributeValue{
+		"pk": &types.AttributeValueMemberS{Value: UsagePlansKey}, "plans": &types.AttributeValueMemberS{Value: `{"basic":"p1"}`},
+	}})
+	require.NoError(t, err)
+	plans, err := s.UsagePlans(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"basic": "p1"}, plans)
+}
