@@ -36,11 +36,7 @@ func Program(artifacts Artifacts) pulumi.RunFunc {
 // application with its tenant access role, the control plane, the platform
 // REST API, the audit trail and, when configured, the VPC.
 func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) error {
-	authorizerZip, err := artifacts.LambdaZip("authorizer")
-	if err != nil {
-		return err
-	}
-	packages, err := artifacts.Packages(append(slices.Clone(AppFunctions), ControlPlaneServices...)...)
+	packages, err := artifacts.Packages(slices.Concat([]string{"authorizer"}, AppFunctions, ControlPlaneServices)...)
 	if err != nil {
 		return err
 	}
@@ -76,7 +72,7 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 	}
 	authorizer, err := NewAuthorizer(ctx, "authorizer", &AuthorizerArgs{
 		Namer:              namer,
-		ZipPath:            authorizerZip,
+		ZipPath:            packages["authorizer"],
 		IssuerURL:          identity.IssuerURL,
 		ClientID:           identity.ClientID,
 		RegistryTable:      shared.RegistryTableName,
