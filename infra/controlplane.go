@@ -8,9 +8,10 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// ControlPlane is tenant management on the platform stack: for now the
+// ControlPlane is tenant management on the platform stack: the
 // registration function behind POST /registrations and GET
-// /tenant-config/{tenantName}.
+// /tenant-config/{tenantName}, and the tenants function behind the
+// SystemAdmin's tenant routes.
 type ControlPlane struct {
 	pulumi.ResourceState
 
@@ -37,7 +38,7 @@ type ControlPlaneArgs struct {
 }
 
 // ControlPlaneServices are the control plane's functions (lambdas/<name>).
-var ControlPlaneServices = []string{"registration"}
+var ControlPlaneServices = []string{"registration", "tenants"}
 
 // NewControlPlane registers the control plane's functions.
 func NewControlPlane(ctx *pulumi.Context, name string, args *ControlPlaneArgs, opts ...pulumi.ResourceOption) (*ControlPlane, error) {
@@ -83,7 +84,24 @@ func NewControlPlane(ctx *pulumi.Context, name string, args *ControlPlaneArgs, o
 		return nil, err
 	}
 	c.Functions["registration"] = fn
-	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{"registrationArn": fn.FunctionArn}); err != nil {
+	tenantsPolicy := pulumi.All(args.RegistryTableArn, args.UserPoolArn).ApplyT(func(v []any) (string, error) {
+		return TenantsPolicy(v[0].(string), v[1].(string)).JSON()
+	}).(pulumi.StringOutput)
+	tenants, err := NewFunction(ctx, name+"-tenants", &FunctionArgs{
+		Name:             args.Namer.Name("tenants", MaxLambdaName),
+		Description:      "Tenants for SystemAdmins: list, get, suspend, activate",
+		ZipPath:          args.Packages["tenants"],
+		MemoryMB:         args.Functions.MemoryMB,
+		TimeoutSeconds:   args.Functions.TimeoutSeconds,
+		LogRetentionDays: args.LogRetentionDays,
+		Environment:      pulumi.StringMap{"REGISTRY_TABLE": args.RegistryTable, "USER_POOL_ID": args.UserPoolID},
+		Policies:         map[string]pulumi.StringInput{"control-plane": tenantsPolicy},
+	}, pulumi.Parent(c))
+	if err != nil {
+		return nil, err
+	}
+	c.Functions["tenants"] = tenants
+	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{"registrationArn": fn.FunctionArn, "tenantsArn": tenants.FunctionArn}); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -172,3 +172,14 @@ func RegistrationPolicy(r RegistrationResources) PolicyDocument {
 		Statement{Sid: "LifecycleEvents", Effect: "Allow", Action: []string{"events:PutEvents"}, Resource: []string{r.EventBusArn}},
 	)
 }
+
+// TenantsPolicy lets the tenants function list and update tenant records
+// and disable or enable a tenant's users.
+func TenantsPolicy(registryTableArn, userPoolArn string) PolicyDocument {
+	return NewPolicy(
+		Statement{Sid: "Registry", Effect: "Allow", Action: []string{"dynamodb:Scan", "dynamodb:GetItem", "dynamodb:PutItem"}, Resource: []string{registryTableArn}},
+		Statement{Sid: "TenantUsers", Effect: "Allow",
+			Action:   []string{"cognito-idp:ListUsers", "cognito-idp:AdminDisableUser", "cognito-idp:AdminEnableUser"},
+			Resource: []string{userPoolArn}},
+	)
+}

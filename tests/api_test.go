@@ -89,6 +89,7 @@ func TestLambdaPermissionsAreScopedToTheAPI(t *testing.T) {
 		"tenantforge-dev-pool-products": exec + "/api/*/*",
 		"tenantforge-dev-pool-orders":   exec + "/api/*/*",
 		"tenantforge-dev-registration":  exec + "/api/*/*",
+		"tenantforge-dev-tenants":       exec + "/api/*/*",
 		"tenantforge-dev-authorizer":    exec + "/authorizers/*",
 	}, got, "only this API's stage may invoke the functions")
 }

@@ -36,6 +36,18 @@ func TestRegistrationRoleIsExactlyTheControlPlanesNeeds(t *testing.T) {
 	assert.Equal(t, pool.ID, env["USER_POOL_ID"])
 }
 
+func TestTenantsRoleListsTenantsAndSwitchesUsers(t *testing.T) {
+	rec := run(t, "dev", stackConfig(t, "dev"), nil)
+	role := find(t, rec, typeRole, "control-plane-tenants-role")
+	require.Len(t, policiesOf(rec, role), 2)
+	assert.Equal(t, []any{
+		map[string]any{"Sid": "Registry", "Effect": "Allow", "Action": []any{"dynamodb:Scan", "dynamodb:GetItem", "dynamodb:PutItem"},
+			"Resource": []any{"arn:aws:dynamodb:eu-west-1:123456789012:table/tenantforge-dev-registry"}},
+		map[string]any{"Sid": "TenantUsers", "Effect": "Allow", "Action": []any{"cognito-idp:ListUsers", "cognito-idp:AdminDisableUser", "cognito-idp:AdminEnableUser"},
+			"Resource": []any{find(t, rec, typeUserPool, "identity-users").Output("arn")}},
+	}, statements(t, find(t, rec, typeRolePol, "control-plane-tenants-control-plane")), "the tenants function reads no business data")
+}
+
 func TestPlatformAPIServesTheControlPlane(t *testing.T) {
 	rec := run(t, "dev", stackConfig(t, "dev"), nil)
 	var doc map[string]any

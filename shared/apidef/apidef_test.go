@@ -83,7 +83,8 @@ func TestPlatformDefinitionMergesControlPlaneAndApplication(t *testing.T) {
 	}
 	assert.Contains(t, got, "POST /registrations registration")
 	assert.Contains(t, got, "GET /tenant-config/{tenantName} registration")
-	assert.Len(t, routes, 12)
+	assert.Contains(t, got, "POST /tenants/{tenantId}/suspend tenants")
+	assert.Len(t, routes, 16)
 	for _, r := range tenancy.Routes {
 		if r.Public {
 			assert.Contains(t, got, r.Method+" "+r.Path+" registration", "public route %s %s must be on the platform API", r.Method, r.Path)
@@ -91,6 +92,7 @@ func TestPlatformDefinitionMergesControlPlaneAndApplication(t *testing.T) {
 	}
 	v := values()
 	v["fn:registration"] = "arn:reg"
+	v["fn:tenants"] = "arn:tenants"
 	body, err := Render(merged, v)
 	require.NoError(t, err)
 	var doc map[string]any
@@ -98,6 +100,8 @@ func TestPlatformDefinitionMergesControlPlaneAndApplication(t *testing.T) {
 	post := doc["paths"].(map[string]any)["/registrations"].(map[string]any)["post"].(map[string]any)
 	assert.Equal(t, []any{}, post["security"], "registration is public: no authorizer, no API key")
 	assert.Contains(t, doc["components"].(map[string]any)["schemas"], "Registration")
+	list := doc["paths"].(map[string]any)["/tenants"].(map[string]any)["get"].(map[string]any)
+	assert.Equal(t, []any{map[string]any{"tenantAuthorizer": []any{}}}, list["security"], "tenant routes need a token, not an API key")
 
 	_, err = Merge(Application, Application)
 	assert.ErrorContains(t, err, "defined twice")

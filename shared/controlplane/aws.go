@@ -146,3 +146,35 @@ func (b *EventBus) Publish(ctx context.Context, detailType string, detail any) e
 	}
 	return nil
 }
+
+// SetTenantUsersEnabled disables or enables every user of a tenant. Cognito
+// cannot filter users on custom attributes, so the pool's users are read
+// page by page and matched on custom:tenant_id.
+func (d *CognitoDirectory) SetTenantUsersEnabled(ctx context.Context, tenantID string, enabled bool) (int, error) {
+	changed := 0
+	var token *string
+	for {
+		page, err := d.Client.ListUsers(ctx, &cip.ListUsersInput{UserPoolId: aws.String(d.UserPoolID), PaginationToken: token})
+		if err != nil {
+			return changed, err
+		}
+		for _, u := range page.Users {
+			if attribute(u.Attributes, tenancy.ClaimTenantID) != tenantID {
+				continue
+			}
+			if enabled {
+				_, err = d.Client.AdminEnableUser(ctx, &cip.AdminEnableUserInput{UserPoolId: aws.String(d.UserPoolID), Username: u.Username})
+			} else {
+				_, err = d.Client.AdminDisableUser(ctx, &cip.AdminDisableUserInput{UserPoolId: aws.String(d.UserPoolID), Username: u.Username})
+			}
+			if err != nil {
+				return changed, err
+			}
+			changed++
+		}
+		if page.PaginationToken == nil || *page.PaginationToken == "" {
+			return changed, nil
+		}
+		token = page.PaginationToken
+	}
+}

@@ -4,9 +4,11 @@ package registry
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -53,6 +55,7 @@ type Record struct {
 
 // API is the part of the DynamoDB client the registry uses.
 type API interface {
+	Scan(ctx context.Context, in *dynamodb.ScanInput, opts ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
 	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
@@ -227,4 +230,50 @@ func (s *Store) UsagePlans(ctx context.Context) (map[string]string, error) {
 		return nil, fmt.Errorf("registry: the usage plans item is not a JSON map: %w", err)
 	}
 	return plans, nil
+}
+
+// ErrInvalidCursor means a list cursor was not one List gave out.
+var ErrInvalidCursor = errors.New("invalid cursor")
+
+// List reads up to limit tenant records after the cursor and returns the
+// cursor of the next page ("" at the end). The registry is small: it is
+// scanned, skipping name reservations and configuration items.
+func (s *Store) List(ctx context.Context, limit int, after string) ([]Record, string, error) {
+	var start map[string]types.AttributeValue
+	if after != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(after)
+		if err != nil || !strings.HasPrefix(string(raw), "TENANT#") {
+			return nil, "", ErrInvalidCursor
+		}
+		start = map[string]types.AttributeValue{tenancy.RegistryPartitionKey: &types.AttributeValueMemberS{Value: string(raw)}}
+	}
+	filter, err := expression.NewBuilder().WithFilter(expression.Name(tenancy.RegistryPartitionKey).BeginsWith("TENANT#")).Build()
+	if err != nil {
+		return nil, "", err
+	}
+	out := []Record{}
+	for {
+		page, err := s.db.Scan(ctx, &dynamodb.ScanInput{
+			TableName: aws.String(s.table), ExclusiveStartKey: start, ConsistentRead: aws.Bool(true),
+			FilterExpression: filter.Filter(), ExpressionAttributeNames: filter.Names(), ExpressionAttributeValues: filter.Values(),
+		})
+		if err != nil {
+			return nil, "", fmt.Errorf("registry: listing tenants: %w", err)
+		}
+		for _, item := range page.Items {
+			var r Record
+			if err := attributevalue.UnmarshalMap(item, &r); err != nil {
+				return nil, "", err
+			}
+			out = append(out, r)
+			if len(out) == limit {
+				next := item[tenancy.RegistryPartitionKey].(*types.AttributeValueMemberS).Value
+				return out, base64.RawURLEncoding.EncodeToString([]byte(next)), nil
+			}
+		}
+		if len(page.LastEvaluatedKey) == 0 {
+			return out, "", nil
+		}
+		start = page.LastEvaluatedKey
+	}
 }

@@ -116,3 +116,31 @@ func TestUsagePlansPublishedByTheStack(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"basic": "p1"}, plans)
 }
+
+func TestListPagesThroughTenantsOnly(t *testing.T) {
+	db, _ := localDynamo(t)
+	s := New(db, "registry")
+	ctx := context.Background()
+	for i := range 7 {
+		require.NoError(t, s.Reserve(ctx, &Record{TenantID: fmt.Sprintf("t-%02d", i), Name: fmt.Sprintf("tenant-%02d", i), Tier: "basic", Status: StatusActive, Version: 1}))
+	}
+	seen := map[string]bool{}
+	next, pages := "", 0
+	for {
+		items, n, err := s.List(ctx, 3, next)
+		require.NoError(t, err)
+		pages++
+		for _, r := range items {
+			assert.False(t, seen[r.TenantID])
+			seen[r.TenantID] = true
+		}
+		if n == "" {
+			break
+		}
+		next = n
+		require.Less(t, pages, 10)
+	}
+	assert.Len(t, seen, 7, "every tenant once; name reservations are not tenants")
+	_, _, err := s.List(ctx, 3, "bm9wZQ")
+	assert.ErrorIs(t, err, ErrInvalidCursor)
+}

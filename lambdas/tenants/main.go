@@ -1,0 +1,45 @@
+// Command tenants serves the SystemAdmin's tenant routes: list, get,
+// suspend and activate (shared/controlplane). A TenantAdmin may read its
+// own tenant. Environment: REGISTRY_TABLE, USER_POOL_ID.
+package main
+
+import (
+	"errors"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/tenantforge/tenantforge/shared/app"
+	"github.com/tenantforge/tenantforge/shared/awsenv"
+	"github.com/tenantforge/tenantforge/shared/controlplane"
+	"github.com/tenantforge/tenantforge/shared/httpx"
+	"github.com/tenantforge/tenantforge/shared/registry"
+)
+
+func main() {
+	router, err := setup()
+	if err != nil {
+		slog.Error("tenants: cannot start", "error", err)
+		os.Exit(1)
+	}
+	lambda.Start(router.Serve)
+}
+
+func setup() (*httpx.Router, error) {
+	table, pool := os.Getenv("REGISTRY_TABLE"), os.Getenv("USER_POOL_ID")
+	if table == "" || pool == "" {
+		return nil, errors.New("REGISTRY_TABLE and USER_POOL_ID must be set")
+	}
+	cfg, err := awsenv.Config()
+	if err != nil {
+		return nil, err
+	}
+	t := &controlplane.Tenants{
+		Registry: registry.New(dynamodb.NewFromConfig(cfg), table),
+		Users:    &controlplane.CognitoDirectory{Client: cip.NewFromConfig(cfg), UserPoolID: pool},
+	}
+	return t.Router(app.Logger()), nil
+}

@@ -1,0 +1,88 @@
+package controlplane
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+
+	lambdaevents "github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tenantforge/tenantforge/shared/httpx"
+	"github.com/tenantforge/tenantforge/shared/tenancy"
+)
+
+func call(t *testing.T, r *httpx.Router, tenant, role, method, resource, path string) (int, map[string]any) {
+	t.Helper()
+	params := map[string]string{}
+	if strings.Contains(resource, "{tenantId}") {
+		params["tenantId"] = strings.Split(path, "/")[2]
+	}
+	resp, err := r.Serve(context.Background(), lambdaevents.APIGatewayProxyRequest{
+		HTTPMethod: method, Resource: resource, Path: path, PathParameters: params,
+		RequestContext: lambdaevents.APIGatewayProxyRequestContext{Authorizer: map[string]any{"tenantId": tenant, "role": role}},
+	})
+	require.NoError(t, err)
+	var out map[string]any
+	require.NoError(t, json.Unmarshal([]byte(resp.Body), &out), resp.Body)
+	return resp.StatusCode, out
+}
+
+func TestTenantsRoutes(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	acme, err := f.reg.Register(ctx, reg("acme", "admin@acme.example", "basic"))
+	require.NoError(t, err)
+	globex, err := f.reg.Register(ctx, reg("globex", "admin@globex.example", "basic"))
+	require.NoError(t, err)
+	r := (&Tenants{Registry: f.store, Users: f.dir.Directory.(*CognitoDirectory)}).Router(slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	sys := tenancy.SystemTenantID
+
+	status, list := call(t, r, sys, "SystemAdmin", "GET", "/tenants", "/tenants")
+	require.Equal(t, 200, status, list)
+	assert.Len(t, list["items"], 2)
+	assert.NotContains(t, list["items"].([]any)[0], "apiKeyValue", "API keys are never shown")
+	assert.NotContains(t, list["items"].([]any)[0], "adminEmail")
+
+	status, own := call(t, r, acme.TenantID, "TenantAdmin", "GET", "/tenants/{tenantId}", "/tenants/"+acme.TenantID)
+	assert.Equal(t, 200, status)
+	assert.Equal(t, "acme", own["tenantName"])
+	status, _ = call(t, r, acme.TenantID, "TenantAdmin", "GET", "/tenants/{tenantId}", "/tenants/"+globex.TenantID)
+	assert.Equal(t, 404, status, "a TenantAdmin must not read another tenant's record")
+	status, _ = call(t, r, acme.TenantID, "TenantUser", "GET", "/tenants", "/tenants")
+	assert.Equal(t, 403, status)
+	status, _ = call(t, r, acme.TenantID, "TenantAdmin", "POST", "/tenants/{tenantId}/suspend", "/tenants/"+acme.TenantID+"/suspend")
+	assert.Equal(t, 403, status, "only a SystemAdmin suspends")
+
+	status, body := call(t, r, sys, "SystemAdmin", "POST", "/tenants/{tenantId}/suspend", "/tenants/"+acme.TenantID+"/suspend")
+	require.Equal(t, 200, status, body)
+	assert.Equal(t, "suspended", body["status"])
+	// cognito-local does not refuse disabled users at sign-in (Cognito
+	// does), so the users' Enabled flag is what is checked here.
+	assert.False(t, f.enabled(t, "admin@acme.example"), "a suspended tenant's users must be disabled")
+	assert.True(t, f.enabled(t, "admin@globex.example"), "other tenants are untouched")
+
+	status, body = call(t, r, sys, "SystemAdmin", "POST", "/tenants/{tenantId}/activate", "/tenants/"+acme.TenantID+"/activate")
+	require.Equal(t, 200, status, body)
+	assert.Equal(t, "active", body["status"])
+	assert.True(t, f.enabled(t, "admin@acme.example"))
+	require.NoError(t, f.signIn(t, "admin@acme.example"))
+
+	status, _ = call(t, r, sys, "SystemAdmin", "GET", "/tenants/{tenantId}", "/tenants/t000000000000")
+	assert.Equal(t, 404, status)
+	status, _ = call(t, r, sys, "SystemAdmin", "POST", "/tenants/{tenantId}/suspend", "/tenants/t000000000000/suspend")
+	assert.Equal(t, 404, status)
+}
+
+func (f *fixture) enabled(t *testing.T, email string) bool {
+	t.Helper()
+	u, err := f.cip.AdminGetUser(context.Background(), &cip.AdminGetUserInput{UserPoolId: aws.String(f.pool.ID), Username: aws.String(email)})
+	require.NoError(t, err)
+	return u.Enabled
+}
