@@ -123,6 +123,7 @@ func TestSnapshotNormalisesPackageAndAssetPaths(t *testing.T) {
 			"code":        map[string]any{"archive": "/tmp/build-123/orders.zip"},
 			"source":      map[string]any{"asset": "/repo/web/index.html"},
 			"description": "see /repo/docs",
+			"policy":      `{"Version":"2012-10-17","Statement":[]}`,
 		},
 	}}}
 	snap, err := Snapshot(d, "/repo")
@@ -130,6 +131,8 @@ func TestSnapshotNormalisesPackageAndAssetPaths(t *testing.T) {
 	assert.Contains(t, string(snap), `"archive": "<artifacts>/orders.zip"`)
 	assert.Contains(t, string(snap), `"asset": "web/index.html"`)
 	assert.Contains(t, string(snap), `"description": "see /repo/docs"`, "only archive and asset paths are rewritten")
+	assert.Contains(t, string(snap), `"<json>": {`, "JSON documents in strings are unfolded for readable diffs")
+	assert.Contains(t, string(snap), `"Version": "2012-10-17"`)
 }
 
 func TestPlannerResolvesTenantStacksFromTheirPlatformStack(t *testing.T) {

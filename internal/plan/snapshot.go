@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"encoding/json"
 	"path/filepath"
 )
 
@@ -8,7 +9,10 @@ import (
 // the paths of archives (Lambda packages) reduced to "<artifacts>/<file>"
 // and asset paths made relative to the project directory, so the snapshot
 // is the same on every machine, from every working directory and whichever
-// directory the packages were built into.
+// directory the packages were built into. Inputs that are JSON documents
+// in a string (IAM policies, API definitions) are unfolded into
+// {"<json>": document}, so a change to one statement or route shows as a
+// few lines of diff instead of one changed line.
 func Snapshot(d *Document, projectDir string) ([]byte, error) {
 	root, err := filepath.Abs(projectDir)
 	if err != nil {
@@ -48,6 +52,13 @@ func relativePaths(v any, root string) any {
 			out[i] = relativePaths(e, root)
 		}
 		return out
+	case string:
+		if len(t) > 1 && (t[0] == '{' || t[0] == '[') {
+			var doc any
+			if json.Unmarshal([]byte(t), &doc) == nil {
+				return map[string]any{"<json>": doc}
+			}
+		}
 	}
 	return v
 }
