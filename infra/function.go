@@ -80,7 +80,7 @@ func NewFunction(ctx *pulumi.Context, name string, args *FunctionArgs, opts ...p
 		return nil, err
 	}
 	role, err := iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
-		Name:             pulumi.String(truncateName(args.Name+"-role", MaxIAMRoleName)),
+		Name:             pulumi.String(FitName(args.Name+"-role", MaxIAMRoleName)),
 		AssumeRolePolicy: pulumi.String(trust),
 		Description:      pulumi.String("Execution role of " + args.Name),
 	}, pulumi.Parent(c))
@@ -133,15 +133,6 @@ func NewFunction(ctx *pulumi.Context, name string, args *FunctionArgs, opts ...p
 		return nil, err
 	}
 	return c, nil
-}
-
-// truncateName shortens a derived name to max characters, keeping it
-// unique with a hash like Namer does.
-func truncateName(s string, max int) string {
-	if len(s) <= max {
-		return s
-	}
-	return Namer{}.Name(s, max)
 }
 
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

@@ -32,7 +32,14 @@ var nonNameChars = regexp.MustCompile(`[^a-z0-9]+`)
 
 // Name returns "<project>-<stack>-<role>" within max characters.
 func (n Namer) Name(role string, max int) string {
-	full := strings.Trim(nonNameChars.ReplaceAllString(strings.ToLower(n.Project+"-"+n.Stack+"-"+role), "-"), "-")
+	return FitName(n.Project+"-"+n.Stack+"-"+role, max)
+}
+
+// FitName makes any derived name a valid name of at most max characters:
+// lowercase letters, digits and hyphens, the readable head kept and a hash
+// of the whole name appended when it has to be cut.
+func FitName(name string, max int) string {
+	full := strings.Trim(nonNameChars.ReplaceAllString(strings.ToLower(name), "-"), "-")
 	if len(full) <= max {
 		return full
 	}

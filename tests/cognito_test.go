@@ -87,19 +87,6 @@ func localRegistry(t *testing.T, records ...registry.Record) *registry.Store {
 	return store
 }
 
-type storeLookup struct{ s *registry.Store }
-
-func (l storeLookup) Tenant(ctx context.Context, id string) (*auth.Tenant, error) {
-	r, err := l.s.Get(ctx, id)
-	if err == registry.ErrNotFound {
-		return nil, auth.ErrTenantNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &auth.Tenant{ID: r.TenantID, Name: r.Name, Tier: r.Tier, Status: r.Status, APIKeyValue: r.APIKeyValue}, nil
-}
-
 // Real tokens from a local user pool pass the authorizer; every kind of bad
 // token fails it with 401 (or, for a suspended tenant, a 403 policy).
 func TestAuthorizerWithCognitoLocalTokens(t *testing.T) {
@@ -117,7 +104,7 @@ func TestAuthorizerWithCognitoLocalTokens(t *testing.T) {
 		Now: func() time.Time { return clock },
 	}, auth.NewKeySet(pool.issuer()+"/.well-known/jwks.json", 30*time.Second))
 	require.NoError(t, err)
-	authorizer := auth.NewAuthorizer(verifier, storeLookup{store}, 0)
+	authorizer := auth.NewAuthorizer(verifier, auth.RegistryTenants{Store: store}, 0)
 
 	userID, userAccess := pool.signIn(t, "user@acme.example", map[string]string{tenancy.ClaimTenantID: "acme", tenancy.ClaimTenantTier: "basic", tenancy.ClaimRole: "TenantUser"})
 	adminID, _ := pool.signIn(t, "admin@acme.example", map[string]string{tenancy.ClaimTenantID: "acme", tenancy.ClaimTenantTier: "basic", tenancy.ClaimRole: "TenantAdmin"})

@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"time"
 
@@ -54,20 +55,12 @@ func run(root, zips string, runs int) error {
 	if err != nil {
 		return err
 	}
-	bin, err := os.MkdirTemp("", "lambdabench-")
+	// The same build as the packages, for this machine so it can run here.
+	bin, err := lambdabuild.Compile(context.Background(), root, fns, runtime.GOOS, runtime.GOARCH)
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(bin)
-	args := []string{"build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", bin + string(filepath.Separator)}
-	for _, f := range fns {
-		args = append(args, f.Package)
-	}
-	cmd := exec.Command("go", args...)
-	cmd.Dir, cmd.Env = root, append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %v\n%s", err, out)
-	}
 	fmt.Printf("%-12s %10s %12s %12s\n", "function", "zip MB", "init p50 ms", "init max ms")
 	var failures []string
 	for _, f := range fns {

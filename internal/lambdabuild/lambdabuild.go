@@ -86,9 +86,16 @@ func BuildLayer(ctx context.Context, root, outZip string, extensions []Function)
 	return Result{Function: Function{Name: "layer"}, Zip: outZip, Size: size}, err
 }
 
-// compile builds the packages for linux/arm64 into a new temporary
-// directory, with one `go build` so shared packages compile once.
+// compile builds the packages for Lambda (linux/arm64).
 func compile(ctx context.Context, root string, pkgs []Function) (string, error) {
+	return Compile(ctx, root, pkgs, "linux", "arm64")
+}
+
+// Compile builds the packages with the functions' flags for goos/goarch
+// into a new temporary directory (one executable per package, named after
+// it), with one `go build` so shared packages compile once. The caller
+// removes the directory.
+func Compile(ctx context.Context, root string, pkgs []Function, goos, goarch string) (string, error) {
 	bin, err := os.MkdirTemp("", "lambdabuild-")
 	if err != nil {
 		return "", err
@@ -99,7 +106,7 @@ func compile(ctx context.Context, root string, pkgs []Function) (string, error) 
 	}
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
+	cmd.Env = append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch, "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		os.RemoveAll(bin)
 		return "", fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)

@@ -59,20 +59,6 @@ func setup(_ context.Context) (*auth.Authorizer, error) {
 		return nil, err
 	}
 	decisionTTL := time.Duration(ttl) * time.Second
-	tenants := auth.NewCachedTenants(registryLookup{registry.New(dynamodb.NewFromConfig(awsCfg), table)}, decisionTTL, nil)
+	tenants := auth.NewCachedTenants(auth.RegistryTenants{Store: registry.New(dynamodb.NewFromConfig(awsCfg), table)}, decisionTTL, nil)
 	return auth.NewAuthorizer(verifier, tenants, decisionTTL), nil
-}
-
-// registryLookup adapts the registry to what the authorizer asks of it.
-type registryLookup struct{ store *registry.Store }
-
-func (l registryLookup) Tenant(ctx context.Context, id string) (*auth.Tenant, error) {
-	r, err := l.store.Get(ctx, id)
-	if errors.Is(err, registry.ErrNotFound) {
-		return nil, auth.ErrTenantNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &auth.Tenant{ID: r.TenantID, Name: r.Name, Tier: r.Tier, Status: r.Status, APIKeyValue: r.APIKeyValue}, nil
 }

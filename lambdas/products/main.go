@@ -5,20 +5,18 @@ package main
 
 import (
 	"context"
-	"log/slog"
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/tenantforge/tenantforge/shared/app"
+	"github.com/tenantforge/tenantforge/shared/httpx"
 	"github.com/tenantforge/tenantforge/shared/usage"
 )
 
 func main() {
-	s, err := app.StoreFromEnv(context.Background())
-	if err != nil {
-		slog.Error("products: cannot start", "error", err)
-		os.Exit(1)
-	}
-	lambda.Start(app.NewProducts(s, app.Logger(), usage.NewReporter("")).Serve)
+	app.Serve("products", func() (*httpx.Router, error) {
+		s, err := app.StoreFromEnv(context.Background())
+		if err != nil {
+			return nil, err
+		}
+		return app.NewProducts(s, app.Logger(), usage.NewReporter("")), nil
+	})
 }

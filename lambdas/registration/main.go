@@ -10,12 +10,10 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"os"
 	"strconv"
 	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -28,14 +26,7 @@ import (
 	"github.com/tenantforge/tenantforge/shared/registry"
 )
 
-func main() {
-	router, err := setup()
-	if err != nil {
-		slog.Error("registration: cannot start", "error", err)
-		os.Exit(1)
-	}
-	lambda.Start(router.Serve)
-}
+func main() { app.Serve("registration", setup) }
 
 func setup() (*httpx.Router, error) {
 	need := map[string]string{}

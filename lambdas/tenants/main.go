@@ -5,10 +5,8 @@ package main
 
 import (
 	"errors"
-	"log/slog"
 	"os"
 
-	"github.com/aws/aws-lambda-go/lambda"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
@@ -19,14 +17,7 @@ import (
 	"github.com/tenantforge/tenantforge/shared/registry"
 )
 
-func main() {
-	router, err := setup()
-	if err != nil {
-		slog.Error("tenants: cannot start", "error", err)
-		os.Exit(1)
-	}
-	lambda.Start(router.Serve)
-}
+func main() { app.Serve("tenants", setup) }
 
 func setup() (*httpx.Router, error) {
 	table, pool := os.Getenv("REGISTRY_TABLE"), os.Getenv("USER_POOL_ID")

@@ -11,19 +11,21 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tenantforge/tenantforge/internal/localdynamo"
 	"github.com/tenantforge/tenantforge/shared/auth/authtest"
+	"github.com/tenantforge/tenantforge/shared/registry"
 	"github.com/tenantforge/tenantforge/shared/tenancy"
 )
 
-// registry is an in-memory TenantLookup that counts reads.
-type registry struct {
+// memRegistry is an in-memory TenantLookup that counts reads.
+type memRegistry struct {
 	mu      sync.Mutex
 	tenants map[string]Tenant
 	reads   int
 	fail    error
 }
 
-func (r *registry) Tenant(_ context.Context, id string) (*Tenant, error) {
+func (r *memRegistry) Tenant(_ context.Context, id string) (*Tenant, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.reads++
@@ -37,13 +39,13 @@ func (r *registry) Tenant(_ context.Context, id string) (*Tenant, error) {
 	return &t, nil
 }
 
-func (r *registry) set(t Tenant) { r.mu.Lock(); r.tenants[t.ID] = t; r.mu.Unlock() }
+func (r *memRegistry) set(t Tenant) { r.mu.Lock(); r.tenants[t.ID] = t; r.mu.Unlock() }
 
 const methodArn = "arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/products"
 
 type fixture struct {
 	issuer *authtest.Issuer
-	reg    *registry
+	reg    *memRegistry
 	clock  *time.Time
 	auth   *Authorizer
 }
@@ -54,7 +56,7 @@ func newFixture(t *testing.T) *fixture {
 	require.NoError(t, err)
 	t.Cleanup(is.Close)
 	clock := now
-	f := &fixture{issuer: is, clock: &clock, reg: &registry{tenants: map[string]Tenant{
+	f := &fixture{issuer: is, clock: &clock, reg: &memRegistry{tenants: map[string]Tenant{
 		"acme":   {ID: "acme", Name: "acme", Tier: "basic", Status: StatusActive, APIKeyValue: "key-acme-000000000000000001"},
 		"globex": {ID: "globex", Name: "globex", Tier: "premium", Status: StatusActive, APIKeyValue: "key-globex-0000000000000002"},
 	}}}
@@ -191,4 +193,17 @@ func TestRegistryTierWinsOverTheTokens(t *testing.T) {
 	resp, err := f.auth.Handle(context.Background(), f.request(t, nil))
 	require.NoError(t, err)
 	assert.Equal(t, "premium", resp.Context["tier"], "after a tier change the registry's tier applies at once")
+}
+
+func TestRegistryTenantsMapsTheRecord(t *testing.T) {
+	local := localdynamo.Start(nil)
+	defer local.Close()
+	require.NoError(t, local.CreateRegistryTable(context.Background(), "registry"))
+	store := registry.New(local.Client, "registry")
+	require.NoError(t, store.Put(context.Background(), &registry.Record{TenantID: "acme", Name: "acme", Tier: "basic", Status: "active", APIKeyValue: "k", Version: 1}))
+	got, err := RegistryTenants{Store: store}.Tenant(context.Background(), "acme")
+	require.NoError(t, err)
+	assert.Equal(t, &Tenant{ID: "acme", Name: "acme", Tier: "basic", Status: "active", APIKeyValue: "k"}, got)
+	_, err = RegistryTenants{Store: store}.Tenant(context.Background(), "nobody")
+	assert.ErrorIs(t, err, ErrTenantNotFound, "an unknown tenant is denied, not an outage")
 }

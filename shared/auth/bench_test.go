@@ -21,7 +21,7 @@ func benchFixture(b *testing.B, n int, ttl time.Duration) (*Authorizer, []string
 	if err != nil {
 		b.Fatal(err)
 	}
-	reg := &registry{tenants: map[string]Tenant{
+	reg := &memRegistry{tenants: map[string]Tenant{
 		"acme":   {ID: "acme", Tier: "basic", Status: StatusActive, APIKeyValue: "k1"},
 		"globex": {ID: "globex", Tier: "premium", Status: StatusActive, APIKeyValue: "k2"},
 	}}
