@@ -14,9 +14,11 @@ import (
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	miniserver "github.com/truora/minidyn/server"
@@ -36,6 +38,34 @@ type testPool struct {
 	signedOut   []string
 	failCreate  bool
 	afterCreate func()
+	ops         *opRecorder
+}
+
+// opRecorder records the user pool operations a client calls.
+type opRecorder struct {
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func (r *opRecorder) add(stack *middleware.Stack) error {
+	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("recordOperation",
+		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			r.mu.Lock()
+			r.seen["cognito-idp:"+awsmiddleware.GetOperationName(ctx)] = true
+			r.mu.Unlock()
+			return next.HandleInitialize(ctx, in)
+		}), middleware.After)
+}
+
+func (r *opRecorder) list() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for op := range r.seen {
+		out = append(out, op)
+	}
+	slices.Sort(out)
+	return out
 }
 
 func (p *testPool) SignOut(_ context.Context, username string) error {
@@ -85,7 +115,10 @@ func newUsersFixture(t *testing.T) *usersFixture {
 	require.NoError(t, err)
 	globex, err := f.reg.Register(ctx, reg("globex", "admin@globex.example", "basic"))
 	require.NoError(t, err)
-	pool := &testPool{CognitoDirectory: f.dir.Directory.(*CognitoDirectory)}
+	// The users function's own client records the operations it calls.
+	ops := &opRecorder{seen: map[string]bool{}}
+	client := cip.New(f.cip.Options(), func(o *cip.Options) { o.APIOptions = append(o.APIOptions, ops.add) })
+	pool := &testPool{CognitoDirectory: &CognitoDirectory{Client: client, UserPoolID: f.pool.ID, Index: f.store}, ops: ops}
 	u := &usersFixture{
 		fixture: f, pool: pool, acme: acme, globex: globex,
 		router: (&Users{Registry: f.store, Pool: pool}).Router(slog.New(slog.NewJSONHandler(io.Discard, nil))),
@@ -250,6 +283,20 @@ func TestUserLifecycle(t *testing.T) {
 	assert.Equal(t, 404, status)
 	status, _ = u.call(t, admin, "DELETE", "/users/"+annEmail, "")
 	assert.Equal(t, 404, status)
+
+	// The users function's policy (infra.UsersActions, asserted exactly in
+	// tests/controlplane_test.go) must allow every operation it calls;
+	// AdminUserGlobalSignOut is recorded by testPool instead.
+	allowed := []string{
+		"cognito-idp:AdminCreateUser", "cognito-idp:AdminGetUser", "cognito-idp:AdminUpdateUserAttributes",
+		"cognito-idp:AdminAddUserToGroup", "cognito-idp:AdminRemoveUserFromGroup",
+		"cognito-idp:AdminDisableUser", "cognito-idp:AdminEnableUser", "cognito-idp:AdminUserGlobalSignOut",
+		"cognito-idp:AdminDeleteUser",
+	}
+	for _, op := range u.pool.ops.list() {
+		assert.Contains(t, allowed, op, "the users function calls %s, which its IAM policy does not allow: it would fail on AWS", op)
+	}
+	assert.Len(t, u.pool.ops.list(), 8, "every user pool action of the policy but the sign-out is used: %v", u.pool.ops.list())
 }
 
 func TestUserListPages(t *testing.T) {
@@ -300,7 +347,7 @@ func TestUserInputIsValidated(t *testing.T) {
 	status, body = u.call(t, u.system, "GET", "/users", "")
 	assert.Equal(t, 400, status, "a SystemAdmin must name the tenant")
 	assert.Contains(t, body["error"].(map[string]any)["fields"].(map[string]any)["tenantId"], "?tenantId=")
-	assert.Empty(t, u.indexed(t)[3:], "no refused request may add an index entry")
+	assert.Len(t, u.indexed(t), 3, "no refused request may add an index entry (two admins and ann)")
 }
 
 func sortedKeys(m map[string]any) []string {
@@ -454,7 +501,9 @@ func TestUserCreationFailuresAreCompensated(t *testing.T) {
 		// the same request takes it over.
 		status, body = u.call(t, u.acmeAdmin, "POST", "/users", `{"email":"eve@acme.example","role":"TenantUser"}`)
 		require.Equal(t, 201, status, body)
-		assert.Equal(t, append(slices.Clone(indexed), u.acme.TenantID+"/eve@acme.example"), u.indexed(t))
+		want := append(slices.Clone(indexed), u.acme.TenantID+"/eve@acme.example")
+		slices.Sort(want)
+		assert.Equal(t, want, u.indexed(t), "exactly one entry for the user created on the retry")
 	})
 	t.Run("another tenant's email", func(t *testing.T) {
 		u := newUsersFixture(t)
