@@ -120,6 +120,32 @@ func (g *GatewayKeys) Delete(ctx context.Context, id string) error {
 	return err
 }
 
+// Attach puts a key on a usage plan; a key already on it is fine. (API
+// Gateway answers a conflict both for that and for a key still on another
+// plan of the same stage, so a conflict is checked against the plan.)
+func (g *GatewayKeys) Attach(ctx context.Context, id, usagePlanID string) error {
+	_, err := g.Client.CreateUsagePlanKey(ctx, &apigateway.CreateUsagePlanKeyInput{
+		UsagePlanId: aws.String(usagePlanID), KeyId: aws.String(id), KeyType: aws.String("API_KEY"),
+	})
+	var conflict *agtypes.ConflictException
+	if errors.As(err, &conflict) {
+		if _, gerr := g.Client.GetUsagePlanKey(ctx, &apigateway.GetUsagePlanKeyInput{UsagePlanId: aws.String(usagePlanID), KeyId: aws.String(id)}); gerr == nil {
+			return nil
+		}
+	}
+	return err
+}
+
+// Detach takes a key off a usage plan; a key not on it is fine.
+func (g *GatewayKeys) Detach(ctx context.Context, id, usagePlanID string) error {
+	_, err := g.Client.DeleteUsagePlanKey(ctx, &apigateway.DeleteUsagePlanKeyInput{UsagePlanId: aws.String(usagePlanID), KeyId: aws.String(id)})
+	var gone *agtypes.NotFoundException
+	if errors.As(err, &gone) {
+		return nil
+	}
+	return err
+}
+
 // EventBus publishes to an EventBridge bus.
 type EventBus struct {
 	Client *eventbridge.Client
@@ -147,10 +173,60 @@ func (b *EventBus) Publish(ctx context.Context, detailType string, detail any) e
 	return nil
 }
 
-// SetTenantUsersEnabled disables or enables every user of a tenant. Cognito
-// cannot filter users on custom attributes, so the pool's users are read
-// page by page and matched on custom:tenant_id.
+// SetTenantUsersEnabled disables or enables every user of a tenant.
 func (d *CognitoDirectory) SetTenantUsersEnabled(ctx context.Context, tenantID string, enabled bool) (int, error) {
+	return d.eachTenantUser(ctx, tenantID, func(username *string) error {
+		var err error
+		if enabled {
+			_, err = d.Client.AdminEnableUser(ctx, &cip.AdminEnableUserInput{UserPoolId: aws.String(d.UserPoolID), Username: username})
+		} else {
+			_, err = d.Client.AdminDisableUser(ctx, &cip.AdminDisableUserInput{UserPoolId: aws.String(d.UserPoolID), Username: username})
+		}
+		return err
+	})
+}
+
+// SetTenantUsersTier writes the tenant's new tier into each of its users'
+// custom:tenant_tier (the authorizer reads the tier from the registry, so
+// this only brings the users' tokens in line at their next sign-in).
+func (d *CognitoDirectory) SetTenantUsersTier(ctx context.Context, tenantID, tier string) (int, error) {
+	return d.eachTenantUser(ctx, tenantID, func(username *string) error {
+		_, err := d.Client.AdminUpdateUserAttributes(ctx, &cip.AdminUpdateUserAttributesInput{
+			UserPoolId: aws.String(d.UserPoolID), Username: username,
+			UserAttributes: []ciptypes.AttributeType{{Name: aws.String(tenancy.ClaimTenantTier), Value: aws.String(tier)}},
+		})
+		return err
+	})
+}
+
+// DeleteTenantUsers disables every user of a tenant, then deletes them: a
+// failure half-way leaves users that cannot sign in, and the same call
+// again finishes. A user already gone is fine.
+func (d *CognitoDirectory) DeleteTenantUsers(ctx context.Context, tenantID string) (int, error) {
+	if _, err := d.SetTenantUsersEnabled(ctx, tenantID, false); err != nil {
+		return 0, err
+	}
+	var users []*string
+	if _, err := d.eachTenantUser(ctx, tenantID, func(username *string) error {
+		users = append(users, username) // deleted after the walk, so no page shifts under it
+		return nil
+	}); err != nil {
+		return 0, err
+	}
+	for i, u := range users {
+		_, err := d.Client.AdminDeleteUser(ctx, &cip.AdminDeleteUserInput{UserPoolId: aws.String(d.UserPoolID), Username: u})
+		var gone *ciptypes.UserNotFoundException
+		if err != nil && !errors.As(err, &gone) {
+			return i, err
+		}
+	}
+	return len(users), nil
+}
+
+// eachTenantUser calls fn with the username of every user of a tenant.
+// Cognito cannot filter users on custom attributes, so the pool's users
+// are read page by page and matched on custom:tenant_id.
+func (d *CognitoDirectory) eachTenantUser(ctx context.Context, tenantID string, fn func(username *string) error) (int, error) {
 	changed := 0
 	var token *string
 	for {
@@ -162,12 +238,7 @@ func (d *CognitoDirectory) SetTenantUsersEnabled(ctx context.Context, tenantID s
 			if attribute(u.Attributes, tenancy.ClaimTenantID) != tenantID {
 				continue
 			}
-			if enabled {
-				_, err = d.Client.AdminEnableUser(ctx, &cip.AdminEnableUserInput{UserPoolId: aws.String(d.UserPoolID), Username: u.Username})
-			} else {
-				_, err = d.Client.AdminDisableUser(ctx, &cip.AdminDisableUserInput{UserPoolId: aws.String(d.UserPoolID), Username: u.Username})
-			}
-			if err != nil {
+			if err := fn(u.Username); err != nil {
 				return changed, err
 			}
 			changed++
