@@ -84,7 +84,9 @@ func TestPlatformDefinitionMergesControlPlaneAndApplication(t *testing.T) {
 	assert.Contains(t, got, "POST /registrations registration")
 	assert.Contains(t, got, "GET /tenant-config/{tenantName} registration")
 	assert.Contains(t, got, "POST /tenants/{tenantId}/suspend tenants")
-	assert.Len(t, routes, 16)
+	assert.Contains(t, got, "PATCH /tenants/{tenantId} tenants", "SystemAdmins change tiers and names through the tenants function")
+	assert.Contains(t, got, "DELETE /tenants/{tenantId} tenants", "SystemAdmins offboard through the tenants function")
+	assert.Len(t, routes, 18)
 	for _, r := range tenancy.Routes {
 		if r.Public {
 			assert.Contains(t, got, r.Method+" "+r.Path+" registration", "public route %s %s must be on the platform API", r.Method, r.Path)
