@@ -127,11 +127,11 @@ func (t *Tenants) Patch(ctx context.Context, id string, in TenantPatch) (*regist
 	if err != nil {
 		return nil, err
 	}
+	switch rec.Status {
+	case registry.StatusRegistering, registry.StatusOffboarding, registry.StatusDeleted:
+		return nil, httpx.Errorf(http.StatusConflict, "invalid_state", "a tenant that is %s cannot be changed", rec.Status)
+	}
 	if in.TenantName != nil && *in.TenantName != rec.Name {
-		switch rec.Status {
-		case registry.StatusRegistering, registry.StatusOffboarding, registry.StatusDeleted:
-			return nil, httpx.Errorf(http.StatusConflict, "invalid_state", "a tenant that is %s cannot be renamed", rec.Status)
-		}
 		rec.UpdatedAt = t.now()
 		if err := t.Registry.Rename(ctx, rec, *in.TenantName, rec.Version); err != nil {
 			return nil, unavailableUnless(err, registry.ErrNameTaken, registry.ErrConflict)

@@ -384,9 +384,11 @@ func TestOffboardingResumesAfterAPurgeFailureAndTouchesNoOtherTenant(t *testing.
 
 	status, _ = l.do(t, "SystemAdmin", "DELETE", acme.TenantID, "")
 	assert.Equal(t, 200, status, "DELETE of a deleted tenant is done, not an error")
-	status, body = l.do(t, "SystemAdmin", "PATCH", acme.TenantID, `{"tenantName":"zombie"}`)
-	assert.Equal(t, 409, status, "a deleted tenant cannot be renamed")
-	assert.Equal(t, "invalid_state", code(body))
+	for _, patch := range []string{`{"tenantName":"zombie"}`, `{"tier":"basic"}`} {
+		status, body = l.do(t, "SystemAdmin", "PATCH", acme.TenantID, patch)
+		assert.Equal(t, 409, status, "a deleted tenant cannot be changed (%s)", patch)
+		assert.Equal(t, "invalid_state", code(body))
+	}
 }
 
 func TestSiloOffboardingRequestsStackRemoval(t *testing.T) {
