@@ -347,6 +347,20 @@ func (s *Store) whyCanceled(ctx context.Context, canceled *types.TransactionCanc
 	return ErrConflict
 }
 
+// nameHeldByAnother tells whether a tombstone's transaction failed because
+// the name item is another tenant's (the second item of the transaction).
+func (s *Store) nameHeldByAnother(ctx context.Context, canceled *types.TransactionCanceledException, tenantID, name string) (bool, error) {
+	if rs := canceled.CancellationReasons; len(rs) == 2 {
+		return aws.ToString(rs[0].Code) == "None" && aws.ToString(rs[1].Code) == "ConditionalCheckFailed", nil
+	}
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: NameKey(name), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return false, fmt.Errorf("registry: reading name %s: %w", name, err)
+	}
+	owner, ok := out.Item["tenantId"].(*types.AttributeValueMemberS)
+	return ok && owner.Value != tenantID, nil
+}
+
 // Tombstone turns an offboarded tenant's record into its tombstone (status
 // deleted, deletedAt) and frees its name, in one transaction, if the record
 // still has version expected. The id is never reused: the tombstone keeps
@@ -378,12 +392,19 @@ func (s *Store) Tombstone(ctx context.Context, r *Record, deletedAt string, expe
 	}})
 	var canceled *types.TransactionCanceledException
 	if errors.As(err, &canceled) {
-		if len(canceled.CancellationReasons) > 1 && aws.ToString(canceled.CancellationReasons[0].Code) == "None" {
-			return fmt.Errorf("registry: the name %s belongs to another tenant; not freeing it", r.Name)
+		taken, terr := s.nameHeldByAnother(ctx, canceled, r.TenantID, r.Name)
+		if terr != nil {
+			return terr
 		}
-		return ErrConflict
-	}
-	if err != nil {
+		if !taken {
+			return ErrConflict
+		}
+		// The name already went to another tenant (its reservation was
+		// removed by hand and taken): write the tombstone alone.
+		if err := s.Update(ctx, &next, expected); err != nil {
+			return err
+		}
+	} else if err != nil {
 		return fmt.Errorf("registry: tombstoning tenant %s: %w", r.TenantID, err)
 	}
 	*r = next
