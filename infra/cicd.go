@@ -282,7 +282,6 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 					"ConnectionArn":        connectionArn,
 					"FullRepositoryId":     pulumi.String(args.CICD.Repository),
 					"BranchName":           pulumi.String(args.CICD.Branch),
-					"DetectChanges":        pulumi.String("false"), // the V2 trigger below starts runs
 					"OutputArtifactFormat": pulumi.String("CODE_ZIP"),
 				},
 			},
@@ -320,6 +319,8 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 			},
 		},
 	}})
+	// The V2 trigger starts a run on a push to the branch (it replaces the
+	// source action's default change detection).
 	pipeline, err := codepipeline.NewPipeline(ctx, name, &codepipeline.PipelineArgs{
 		Name:          pulumi.String(n.Name("pipeline", 100)),
 		PipelineType:  pulumi.String("V2"),

@@ -81,6 +81,11 @@ func BuildRolePolicy(r PipelineResources) PolicyDocument {
 	if len(r.SecretArns) > 0 {
 		st = append(st, Statement{Sid: "BackendSecrets", Effect: "Allow", Action: []string{"secretsmanager:GetSecretValue"}, Resource: r.SecretArns})
 	}
+	if r.VPC {
+		// preview of the awsx VPC looks up the region's zones (no resource
+		// scope in IAM).
+		st = append(st, Statement{Sid: "ReadZones", Effect: "Allow", Action: []string{"ec2:DescribeAvailabilityZones"}, Resource: []string{"*"}})
+	}
 	if r.StateBucket != "" {
 		// preview reads the stack's state; it takes no lock and writes none.
 		st = append(st, Statement{Sid: "ReadState", Effect: "Allow", Action: []string{"s3:GetObject", "s3:ListBucket"},
