@@ -564,6 +564,7 @@ func TestWorkflowsPassActionlint(t *testing.T) {
 	deploy := names["deploy.yml"]
 	assert.Contains(t, deploy, "pulumi/actions@", "the official Pulumi action")
 	assert.Contains(t, deploy, "command: up")
+	assert.Contains(t, deploy, "make release STACKS=dev", "without the release the up publishes versions nobody calls")
 	assert.Contains(t, deploy, "role-to-assume:", "OIDC, not keys")
 	assert.Contains(t, deploy, "id-token: write")
 	assert.Contains(t, names["ci.yml"], "comment-on-pr: true")
