@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/rhysd/actionlint"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -585,4 +586,49 @@ func TestReleaseScriptUsesLambdarelease(t *testing.T) {
 	info, err := os.Stat(filepath.Join(repoRoot, ".ci", "release-lambdas"))
 	require.NoError(t, err)
 	assert.NotZero(t, info.Mode()&0o111, "make release runs the script directly: it must be executable")
+}
+
+// The components refuse arguments that would build a broken pipeline or
+// release, with a message naming the field.
+func TestPipelineAndReleaseRejectBadArgs(t *testing.T) {
+	try := func(build func(ctx *pulumi.Context) error) error {
+		_, err := mockcloud.Run(mockcloud.Options{Project: "tenantforge", Stack: "dev", Config: map[string]string{"aws:region": "eu-west-1"}}, build)
+		return err
+	}
+	valid := infra.PipelineArgs{
+		Namer: infra.Namer{Project: "tenantforge", Stack: "dev"}, Partition: "aws", Region: "eu-west-1", AccountID: "123456789012",
+		CICD: infra.CICDConfig{Repository: "acme/tf", Branch: "main", Canary: infra.DefaultCanary}, Stack: "dev", LogRetentionDays: 14,
+	}
+	for name, tc := range map[string]struct {
+		mutate func(a *infra.PipelineArgs)
+		want   string
+	}{
+		"no repository": {func(a *infra.PipelineArgs) { a.CICD.Repository = "" }, "CICD.Repository"},
+		"no account":    {func(a *infra.PipelineArgs) { a.AccountID = "" }, "AccountID"},
+		"no stack":      {func(a *infra.PipelineArgs) { a.Stack = "" }, "Stack"},
+		"bad retention": {func(a *infra.PipelineArgs) { a.LogRetentionDays = 10 }, "LogRetentionDays"},
+	} {
+		args := valid
+		tc.mutate(&args)
+		err := try(func(ctx *pulumi.Context) error { _, err := infra.NewPipeline(ctx, "p", &args); return err })
+		require.Error(t, err, name)
+		assert.Contains(t, err.Error(), tc.want, name)
+	}
+	require.Error(t, try(func(ctx *pulumi.Context) error { _, err := infra.NewPipeline(ctx, "p", nil); return err }))
+	require.NoError(t, try(func(ctx *pulumi.Context) error { _, err := infra.NewPipeline(ctx, "p", &valid); return err }))
+
+	err := try(func(ctx *pulumi.Context) error {
+		_, err := infra.NewRelease(ctx, "r", &infra.ReleaseArgs{Role: "pool", Functions: map[string]*infra.Function{"orders": {Name: "f"}},
+			DeploymentConfig: infra.DefaultCanary, TimeoutSeconds: 10})
+		return err
+	})
+	require.Error(t, err, "a function without an alias cannot be released by CodeDeploy")
+	assert.Contains(t, err.Error(), "FunctionArgs.Alias")
+	err = try(func(ctx *pulumi.Context) error {
+		_, err := infra.NewRelease(ctx, "r", &infra.ReleaseArgs{Role: "pool", Functions: map[string]*infra.Function{"orders": {Name: "f", Alias: "live"}},
+			DeploymentConfig: "Canary10Percent5Minutes", TimeoutSeconds: 10})
+		return err
+	})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "DeploymentConfig")
 }
