@@ -6,8 +6,13 @@ GO ?= go
 STACK ?= dev
 LAMBDAS := build/lambdas
 PLAN := build/plan
+# JUNIT=<file.xml> makes `make unit` (and `make test`) also write a JUnit
+# report, as the pipeline's build does for CodeBuild's test reports.
+JUNIT ?=
+# Extra flags of `tenantctl rollout` (wave size, report format).
+ROLLOUT_FLAGS ?=
 
-.PHONY: help build test npm vet unit plan plan-update dev preview up lint bench clean
+.PHONY: help build test npm vet unit plan plan-update dev preview up rollout release lint bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -27,7 +32,12 @@ vet:
 	$(GO) vet ./...
 
 unit:
+ifeq ($(JUNIT),)
 	$(GO) test -count=1 ./...
+else
+	@mkdir -p $(dir $(JUNIT))
+	$(GO) test -count=1 -json ./... 2>&1 | $(GO) tool go-junit-report -parser gojson -iocopy -out $(JUNIT)
+endif
 
 plan: build ## render every stack offline: build/plan/<stack>.{json,md,dot,svg}
 	$(GO) run ./cmd/plan -out $(PLAN) -artifacts $(LAMBDAS)
@@ -49,10 +59,18 @@ up: build ## pulumi up of STACK (needs the Pulumi CLI and AWS credentials)
 	@command -v pulumi >/dev/null || { echo "install the Pulumi CLI first: https://www.pulumi.com/docs/install/" >&2; exit 1; }
 	pulumi up --stack $(STACK)
 
-lint: ## gofmt check, go vet and staticcheck
+rollout: ## pulumi up of the platform STACK, then its silo tenant stacks in waves (cmd/tenantctl; the pipeline's deploy)
+	@command -v pulumi >/dev/null || { echo "install the Pulumi CLI first: https://www.pulumi.com/docs/install/" >&2; exit 1; }
+	PLATFORM_STACK=$(STACK) $(GO) run ./cmd/tenantctl rollout $(ROLLOUT_FLAGS)
+
+release: ## shift each function's live alias of STACKS (default STACK) to its new version through CodeDeploy
+	./.ci/release-lambdas $(or $(STACKS),$(STACK))
+
+lint: ## gofmt check, go vet, staticcheck and actionlint of the GitHub workflows
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted" >&2; exit 1; fi
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
+	$(GO) tool actionlint
 
 bench: build npm ## benchmarks; fails when a performance target is missed
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...

@@ -250,3 +250,30 @@ func UsersPolicy(registryTableArn, userPoolArn string) PolicyDocument {
 		Statement{Sid: "TenantUsers", Effect: "Allow", Action: UsersActions, Resource: []string{userPoolArn}},
 	)
 }
+
+// ServiceTrustPolicy lets one AWS service assume a role.
+func ServiceTrustPolicy(service string) PolicyDocument {
+	return NewPolicy(Statement{
+		Effect:    "Allow",
+		Principal: map[string]any{"Service": service},
+		Action:    []string{"sts:AssumeRole"},
+	})
+}
+
+// CodeDeployLambdaPolicy is CodeDeploy's role for Lambda releases: read and
+// move the given functions' alias, and read the release alarms. It is the
+// managed AWSCodeDeployRoleForLambda cut down to these functions and alarms
+// (no hook functions, no SNS triggers, no S3 revisions: AppSpecs are sent
+// inline).
+func CodeDeployLambdaPolicy(functionArns []string, alias string, alarmArns []string) PolicyDocument {
+	aliases := make([]string, 0, len(functionArns))
+	for _, arn := range functionArns {
+		aliases = append(aliases, arn+":"+alias)
+	}
+	return NewPolicy(
+		Statement{Sid: "ShiftAliases", Effect: "Allow",
+			Action:   []string{"lambda:GetAlias", "lambda:UpdateAlias", "lambda:GetProvisionedConcurrencyConfig"},
+			Resource: aliases},
+		Statement{Sid: "ReadReleaseAlarms", Effect: "Allow", Action: []string{"cloudwatch:DescribeAlarms"}, Resource: alarmArns},
+	)
+}
