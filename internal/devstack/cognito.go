@@ -102,6 +102,9 @@ type cognitoGuard struct {
 	writable  []string
 	adminOnly bool
 	refused   func(op, reason string)
+	// disabled reports whether a user is disabled: cognito-local signs
+	// disabled users in, Cognito does not.
+	disabled func(ctx context.Context, username string) bool
 }
 
 func newCognitoGuard(target string, writable []string, adminOnly bool, refused func(op, reason string)) (*cognitoGuard, error) {
@@ -128,9 +131,15 @@ func (g *cognitoGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	var in struct {
 		UserAttributes []struct{ Name string }
+		AuthParameters map[string]string
 	}
 	_ = json.Unmarshal(body, &in)
 	switch op {
+	case "InitiateAuth":
+		if user := in.AuthParameters["USERNAME"]; user != "" && g.disabled != nil && g.disabled(r.Context(), user) {
+			g.refuse(w, op, "NotAuthorizedException", "User is disabled.")
+			return
+		}
 	case "SignUp":
 		if g.adminOnly {
 			g.refuse(w, op, "NotAuthorizedException", "SignUp is not permitted for this user pool")

@@ -197,6 +197,10 @@ func Start(ctx context.Context, opts Options) (s *Stack, err error) {
 	if err != nil {
 		return s, err
 	}
+	cg.disabled = func(ctx context.Context, username string) bool {
+		u, err := s.Cognito.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(s.UserPoolID), Username: aws.String(username)})
+		return err == nil && !u.Enabled
+	}
 	mux.Handle("/cognito/", http.StripPrefix("/cognito", cg))
 	mux.HandleFunc("/api/silo/", s.serveSilo)
 	mux.Handle("/api/", http.StripPrefix("/api", s.platform))

@@ -178,7 +178,7 @@ type ddbRequest struct {
 	Item                      map[string]json.RawMessage
 	KeyConditionExpression    string
 	ExpressionAttributeNames  map[string]string
-	ExpressionAttributeValues map[string]map[string]json.RawMessage
+	ExpressionAttributeValues map[string]json.RawMessage
 	TransactItems             []map[string]ddbRequest
 	RequestItems              map[string]json.RawMessage
 }
@@ -323,7 +323,7 @@ func keyCondition(r *ddbRequest, hash string) string {
 		}
 		if name == hash {
 			if v, ok := r.ExpressionAttributeValues[m[2]]; ok {
-				return sval(v["S"])
+				return sval(v)
 			}
 		}
 	}
