@@ -7,7 +7,7 @@ STACK ?= dev
 LAMBDAS := build/lambdas
 PLAN := build/plan
 
-.PHONY: help build test npm vet unit plan plan-update dev preview up lint bench clean
+.PHONY: help build test npm vet unit plan plan-update dev dev-reset preview up lint bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -36,10 +36,15 @@ plan-update: build ## refresh the golden plans in tests/golden (and docs/plan-de
 	$(GO) run ./cmd/plan -out $(PLAN) -artifacts $(LAMBDAS) -golden tests/golden
 	@if [ -f $(PLAN)/dev.svg ]; then cp $(PLAN)/dev.svg docs/plan-dev.svg; fi
 
-dev: ## run the whole SaaS locally (arrives with the local-SaaS issue)
-	@echo "make dev: the local SaaS (local Cognito, local DynamoDB, local gateway and web app) is not built yet." >&2
-	@echo "Until it lands, 'make plan' shows what each stack creates and 'make test' runs the suite." >&2
-	@exit 2
+# The local SaaS is derived from the dev stack's offline plan (build), runs
+# cognito-local (npm) and keeps its data in build/dev.
+dev: build npm ## run the whole SaaS locally: web app and API on http://127.0.0.1:8080 (TENANTFORGE_DEV_PORT)
+	$(GO) run ./cmd/dev -stack $(STACK) -data build/dev
+
+dev-reset: ## forget the local SaaS's data (tenants, users, products, orders) in build/dev
+	@if [ -f build/dev/dev.pid ] && kill -0 "$$(sed -n 's/.*"pid":\([0-9]*\).*/\1/p' build/dev/dev.pid)" 2>/dev/null; then \
+		echo "make dev is running (build/dev/dev.pid); stop it with Ctrl-C first" >&2; exit 1; fi
+	rm -rf build/dev
 
 preview: build ## pulumi preview of STACK (needs the Pulumi CLI and AWS credentials)
 	@command -v pulumi >/dev/null || { echo "install the Pulumi CLI first: https://www.pulumi.com/docs/install/" >&2; exit 1; }
