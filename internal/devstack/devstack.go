@@ -380,6 +380,8 @@ func (s *Stack) wire() error {
 	return err
 }
 
+func (s *Stack) siloURL(tenantID string) string { return s.APIURL + "/silo/" + tenantID }
+
 // serveSilo routes /api/silo/<tenantId>/... to that silo tenant's API.
 func (s *Stack) serveSilo(w http.ResponseWriter, r *http.Request) {
 	rest := strings.TrimPrefix(r.URL.Path, "/api/silo/")
@@ -458,7 +460,7 @@ func (s *Stack) provision(ctx context.Context, tenantID string) error {
 			_ = s.Registry.Update(ctx, rec, rec.Version)
 			return err
 		}
-		rec.Status, rec.SiloStack, rec.APIURL = registry.StatusActive, silo.Stack, s.URL+"/api/silo/"+tenantID
+		rec.Status, rec.SiloStack, rec.APIURL = registry.StatusActive, silo.Stack, s.siloURL(tenantID)
 		rec.UpdatedAt = time.Now().UTC().Format(time.RFC3339)
 		err = s.Registry.Update(ctx, rec, rec.Version)
 		if !errors.Is(err, registry.ErrConflict) {
@@ -520,6 +522,13 @@ func (s *Stack) restoreTenants(ctx context.Context) error {
 			case tier.Deployment == tenancy.DeploymentSilo && rec.SiloStack != "":
 				if _, err := s.siloUp(rec); err != nil {
 					return err
+				}
+				if url := s.siloURL(rec.TenantID); rec.APIURL != url {
+					// The local stack moved to another port.
+					rec.APIURL = url
+					if err := s.Registry.Update(ctx, rec, rec.Version); err != nil {
+						return fmt.Errorf("updating the API URL of %s: %w", rec.TenantID, err)
+					}
 				}
 			case tier.Deployment == tenancy.DeploymentSilo:
 				s.Keys.restore(rec.APIKeyID, rec.APIKeyValue, rec.TenantID, pendingPlan(rec.Tier))

@@ -592,3 +592,39 @@ func load(t *testing.T, c *client, tenants []*tenant) {
 	}
 	assert.Zero(t, cross, "a tenant read another tenant's product under load")
 }
+
+// A restart on the same data directory keeps tenants, users, keys, data
+// and silo tenants' APIs (what `make dev` does after Ctrl-C).
+func TestRestartKeepsTheData(t *testing.T) {
+	dir := t.TempDir()
+	s := startStack(t, dir)
+	c := &client{t: t, base: s.APIURL, http: &http.Client{Timeout: 20 * time.Second}}
+	pool := register(t, c, s, "keeper", "standard")
+	silo := register(t, c, s, "vault", "platinum")
+	silo.APIURL = tenantConfig(t, c, "vault", true)["apiUrl"].(string)
+	ids := map[*tenant]string{}
+	for _, tn := range []*tenant{pool, silo} {
+		base := s.APIURL
+		if tn == silo {
+			base = silo.APIURL
+		}
+		r := c.do("POST", base+"/products", tn.Token, map[string]any{"name": "Kept", "price": 100})
+		require.Equal(t, http.StatusCreated, r.Status, "%s: %s", tn.Name, r.Body)
+		ids[tn] = r.json(t)["productId"].(string)
+	}
+	s.Close()
+
+	s2 := startStack(t, dir)
+	c.base = s2.APIURL
+	require.Equal(t, s.UserPoolID, s2.UserPoolID, "a restart must keep the user pool, or every user is lost")
+	for _, tn := range []*tenant{pool, silo} {
+		token := signIn(t, s2, tn.AdminEmail, password)
+		base := s2.APIURL
+		if tn == silo {
+			base = tenantConfig(t, c, "vault", true)["apiUrl"].(string)
+		}
+		r := c.do("GET", base+"/products/"+ids[tn], token, nil)
+		assert.Equal(t, http.StatusOK, r.Status, "%s's product was lost in the restart: %s", tn.Name, r.Body)
+	}
+	signIn(t, s2, s2.AdminEmail, s2.AdminPassword)
+}
