@@ -70,7 +70,7 @@ func run() error {
 	s, err := devstack.Start(ctx, devstack.Options{
 		Dir: *dir, Stack: *stack, DataDir: dataDir, Port: port,
 		AdminEmail: os.Getenv("TENANTFORGE_ADMIN_EMAIL"), AdminPassword: os.Getenv("TENANTFORGE_ADMIN_PASSWORD"),
-		Logger: slog.New(slog.NewJSONHandler(logFile, nil)),
+		Logger: slog.New(slog.NewJSONHandler(logFile, nil)), AccessLog: os.Stdout,
 	})
 	if err != nil {
 		return err

@@ -55,6 +55,8 @@ type Options struct {
 	WebDir string
 	// Logger receives the functions' JSON logs; discarded when nil.
 	Logger *slog.Logger
+	// AccessLog, when set, gets one line per API request.
+	AccessLog io.Writer
 }
 
 // Defaults of `make dev`.
@@ -132,7 +134,7 @@ func Start(ctx context.Context, opts Options) (s *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
-	s = &Stack{Spec: spec, opts: opts, logger: logger, Requests: &Recorder{}, silos: map[string]*Gateway{}, stop: make(chan struct{})}
+	s = &Stack{Spec: spec, opts: opts, logger: logger, Requests: &Recorder{Log: opts.AccessLog}, silos: map[string]*Gateway{}, stop: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			s.Close()

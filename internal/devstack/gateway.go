@@ -198,8 +198,10 @@ func (g *Gateway) match(method, path string) (*gwRoute, map[string]string) {
 	return nil, nil
 }
 
-// Recorder keeps what the gateway did per request, for the suite.
+// Recorder keeps what the gateway did per request, for the suite, and
+// writes an access line per request to Log when set.
 type Recorder struct {
+	Log  io.Writer
 	mu   sync.Mutex
 	list []Request
 	seq  atomic.Int64
@@ -220,6 +222,14 @@ func (r *Recorder) add(req Request) {
 		r.list = r.list[len(r.list)/2:]
 	}
 	r.list = append(r.list, req)
+	if r.Log != nil {
+		who := ""
+		if req.Role != "" {
+			who = "  " + req.Role + "@" + req.TenantID
+		}
+		fmt.Fprintf(r.Log, "%s %-6s %-40s %d %6.1fms%s\n", time.Now().Format("15:04:05"), req.Method, req.API+" "+req.Path, req.Status,
+			float64(req.Latency.Microseconds())/1000, who)
+	}
 	r.mu.Unlock()
 }
 
