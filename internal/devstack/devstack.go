@@ -99,6 +99,7 @@ type Stack struct {
 	platform  *Gateway
 	mu        sync.Mutex
 	silos     map[string]*Gateway
+	siloTable map[string]string
 	tables    []Table
 	stop      chan struct{}
 	done      sync.WaitGroup
@@ -134,7 +135,7 @@ func Start(ctx context.Context, opts Options) (s *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
-	s = &Stack{Spec: spec, opts: opts, logger: logger, Requests: &Recorder{Log: opts.AccessLog}, silos: map[string]*Gateway{}, stop: make(chan struct{})}
+	s = &Stack{Spec: spec, opts: opts, logger: logger, Requests: &Recorder{Log: opts.AccessLog}, silos: map[string]*Gateway{}, siloTable: map[string]string{}, stop: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -352,7 +353,7 @@ func (s *Stack) wire() error {
 	for name, t := range s.Spec.Config.Tiers {
 		tiers[name] = controlplane.TierPlan{Deployment: t.Deployment}
 	}
-	s.Events = &Bus{provision: s.provisionLater}
+	s.Events = &Bus{provision: s.provisionLater, deprovision: s.deprovisionLater}
 	directory := &controlplane.CognitoDirectory{Client: s.Cognito, UserPoolID: s.UserPoolID}
 	public := &controlplane.Public{
 		Registrar: &controlplane.Registrar{Registry: s.Registry, Directory: directory, Keys: s.Keys, Events: s.Events,
@@ -406,9 +407,10 @@ func (s *Stack) serveSilo(w http.ResponseWriter, r *http.Request) {
 // TenantProvisioningRequested, runs the local equivalent of the tenant
 // deployer.
 type Bus struct {
-	mu        sync.Mutex
-	events    []PublishedEvent
-	provision func(controlplane.TenantEvent)
+	mu          sync.Mutex
+	events      []PublishedEvent
+	provision   func(controlplane.TenantEvent)
+	deprovision func(controlplane.TenantEvent)
 }
 
 // PublishedEvent is one event on the local bus.
@@ -422,8 +424,13 @@ func (b *Bus) Publish(_ context.Context, detailType string, detail any) error {
 	b.mu.Lock()
 	b.events = append(b.events, PublishedEvent{DetailType: detailType, Detail: detail})
 	b.mu.Unlock()
-	if ev, ok := detail.(controlplane.TenantEvent); ok && detailType == "TenantProvisioningRequested" {
-		b.provision(ev)
+	if ev, ok := detail.(controlplane.TenantEvent); ok {
+		switch detailType {
+		case "TenantProvisioningRequested":
+			b.provision(ev)
+		case "TenantDeprovisioningRequested":
+			b.deprovision(ev)
+		}
 	}
 	return nil
 }
@@ -445,6 +452,34 @@ func (s *Stack) provisionLater(ev controlplane.TenantEvent) {
 			s.logger.Error("local provisioning failed", "tenant_id", ev.TenantID, "error", err.Error())
 		}
 	}()
+}
+
+func (s *Stack) deprovisionLater(ev controlplane.TenantEvent) {
+	s.done.Add(1)
+	go func() {
+		defer s.done.Done()
+		time.Sleep(50 * time.Millisecond)
+		if err := s.siloDown(ev.TenantID); err != nil {
+			s.logger.Error("local deprovisioning failed", "tenant_id", ev.TenantID, "error", err.Error())
+		}
+	}()
+}
+
+// siloDown does locally what removing a silo tenant's stack does: its API
+// and its table are gone.
+func (s *Stack) siloDown(tenantID string) error {
+	s.mu.Lock()
+	delete(s.silos, tenantID)
+	table := s.siloTable[tenantID]
+	delete(s.siloTable, tenantID)
+	s.tables = slices.DeleteFunc(s.tables, func(t Table) bool { return t.Name == table })
+	s.mu.Unlock()
+	if table == "" {
+		return nil
+	}
+	s.Guard.removeSilo(table)
+	s.Guard.writes.Add(1) // the next snapshot leaves the table out
+	return deleteTable(s.dynamo.Server, table)
 }
 
 // provision does locally what the tenant deployer does on AWS: plan the
@@ -504,6 +539,7 @@ func (s *Stack) siloUp(rec *registry.Record) (*SiloStack, error) {
 	}
 	s.mu.Lock()
 	s.silos[rec.TenantID] = gw
+	s.siloTable[rec.TenantID] = silo.Table.Name
 	s.mu.Unlock()
 	return silo, nil
 }
@@ -521,6 +557,7 @@ func (s *Stack) restoreTenants(ctx context.Context) error {
 			rec := &recs[i]
 			tier := s.Spec.Config.Tiers[rec.Tier]
 			switch {
+			case rec.Status == registry.StatusDeleted:
 			case tier.Deployment == tenancy.DeploymentSilo && rec.SiloStack != "":
 				if _, err := s.siloUp(rec); err != nil {
 					return err

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -162,6 +163,12 @@ func newGuard(s *STS, registry, pooled string, next http.Handler) *Guard {
 func (g *Guard) addSilo(table, tenant string) {
 	g.mu.Lock()
 	g.silos[table] = tenant
+	g.mu.Unlock()
+}
+
+func (g *Guard) removeSilo(table string) {
+	g.mu.Lock()
+	delete(g.silos, table)
 	g.mu.Unlock()
 }
 
@@ -358,18 +365,50 @@ type snapshot struct {
 	Items  map[string][]json.RawMessage `json:"items"`
 }
 
-// createTable creates a table in the emulator unless it exists.
+// createTable creates a table (with its global secondary indexes) in the
+// emulator unless it exists.
 func createTable(h http.Handler, t Table) error {
 	if _, err := raw(h, "DescribeTable", map[string]any{"TableName": t.Name}); err == nil {
 		return nil
 	}
-	attrs := []map[string]string{{"AttributeName": t.HashKey, "AttributeType": "S"}}
-	keys := []map[string]string{{"AttributeName": t.HashKey, "KeyType": "HASH"}}
-	if t.RangeKey != "" {
-		attrs = append(attrs, map[string]string{"AttributeName": t.RangeKey, "AttributeType": "S"})
-		keys = append(keys, map[string]string{"AttributeName": t.RangeKey, "KeyType": "RANGE"})
+	var attrs []map[string]string
+	define := func(name string) {
+		if name != "" && !slices.ContainsFunc(attrs, func(a map[string]string) bool { return a["AttributeName"] == name }) {
+			attrs = append(attrs, map[string]string{"AttributeName": name, "AttributeType": "S"})
+		}
 	}
-	_, err := raw(h, "CreateTable", map[string]any{"TableName": t.Name, "BillingMode": "PAY_PER_REQUEST", "AttributeDefinitions": attrs, "KeySchema": keys})
+	schema := func(hash, rng string) []map[string]string {
+		define(hash)
+		define(rng)
+		keys := []map[string]string{{"AttributeName": hash, "KeyType": "HASH"}}
+		if rng != "" {
+			keys = append(keys, map[string]string{"AttributeName": rng, "KeyType": "RANGE"})
+		}
+		return keys
+	}
+	in := map[string]any{"TableName": t.Name, "BillingMode": "PAY_PER_REQUEST", "KeySchema": schema(t.HashKey, t.RangeKey)}
+	var gsis []map[string]any
+	for _, ix := range t.Indexes {
+		projection := ix.Projection
+		if projection == "" {
+			projection = "ALL"
+		}
+		gsis = append(gsis, map[string]any{"IndexName": ix.Name, "KeySchema": schema(ix.HashKey, ix.RangeKey), "Projection": map[string]string{"ProjectionType": projection}})
+	}
+	if len(gsis) > 0 {
+		in["GlobalSecondaryIndexes"] = gsis
+	}
+	in["AttributeDefinitions"] = attrs
+	_, err := raw(h, "CreateTable", in)
+	return err
+}
+
+// deleteTable drops a table from the emulator; a table already gone is fine.
+func deleteTable(h http.Handler, name string) error {
+	if _, err := raw(h, "DescribeTable", map[string]any{"TableName": name}); err != nil {
+		return nil
+	}
+	_, err := raw(h, "DeleteTable", map[string]any{"TableName": name})
 	return err
 }
 

@@ -93,6 +93,33 @@ func (k *Keys) Move(id, planID string) error {
 	return nil
 }
 
+// Attach puts a key on a usage plan (its only one: the local stand-in keeps
+// one plan per key, as each tenant's key serves one API); nothing to do is
+// success.
+func (k *Keys) Attach(_ context.Context, id, planID string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	key, ok := k.byID[id]
+	if !ok {
+		return fmt.Errorf("NotFoundException: api key %s", id)
+	}
+	if _, ok := k.plans[planID]; !ok {
+		return fmt.Errorf("NotFoundException: usage plan %s does not exist", planID)
+	}
+	key.plan = planID
+	return nil
+}
+
+// Detach takes a key off a usage plan; a key not on it is success.
+func (k *Keys) Detach(_ context.Context, id, planID string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if key, ok := k.byID[id]; ok && key.plan == planID {
+		key.plan = ""
+	}
+	return nil
+}
+
 // Delete removes a key; a key already gone is fine.
 func (k *Keys) Delete(_ context.Context, id string) error {
 	k.mu.Lock()

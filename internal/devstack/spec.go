@@ -42,6 +42,12 @@ type Table struct {
 	RangeKey string
 	// Tenancy is the table's "tenancy" tag: pool, silo, or "" (registry).
 	Tenancy string
+	Indexes []Index `json:",omitempty"`
+}
+
+// Index is a global secondary index of a table.
+type Index struct {
+	Name, HashKey, RangeKey, Projection string
 }
 
 // Attribute is a custom attribute of the user pool.
@@ -160,6 +166,10 @@ func tablesOf(rec *mockcloud.Recording) []Table {
 		tbl := Table{Name: str(t.Input("name")), HashKey: str(t.Input("hashKey")), RangeKey: str(t.Input("rangeKey"))}
 		if tags, ok := t.Input("tags").(map[string]any); ok {
 			tbl.Tenancy = str(tags["tenancy"])
+		}
+		for _, raw := range anys(t.Input("globalSecondaryIndexes")) {
+			gsi, _ := raw.(map[string]any)
+			tbl.Indexes = append(tbl.Indexes, Index{Name: str(gsi["name"]), HashKey: str(gsi["hashKey"]), RangeKey: str(gsi["rangeKey"]), Projection: str(gsi["projectionType"])})
 		}
 		out = append(out, tbl)
 	}
