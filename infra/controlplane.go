@@ -10,8 +10,8 @@ import (
 
 // ControlPlane is tenant management on the platform stack: the
 // registration function behind POST /registrations and GET
-// /tenant-config/{tenantName}, and the tenants function behind the
-// SystemAdmin's tenant routes.
+// /tenant-config/{tenantName}, the tenants function behind the
+// SystemAdmin's tenant routes and the users function behind /users.
 type ControlPlane struct {
 	pulumi.ResourceState
 
@@ -38,7 +38,7 @@ type ControlPlaneArgs struct {
 }
 
 // ControlPlaneServices are the control plane's functions (lambdas/<name>).
-var ControlPlaneServices = []string{"registration", "tenants"}
+var ControlPlaneServices = []string{"registration", "tenants", "users"}
 
 // NewControlPlane registers the control plane's functions.
 func NewControlPlane(ctx *pulumi.Context, name string, args *ControlPlaneArgs, opts ...pulumi.ResourceOption) (*ControlPlane, error) {
@@ -101,7 +101,26 @@ func NewControlPlane(ctx *pulumi.Context, name string, args *ControlPlaneArgs, o
 		return nil, err
 	}
 	c.Functions["tenants"] = tenants
-	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{"registrationArn": fn.FunctionArn, "tenantsArn": tenants.FunctionArn}); err != nil {
+	usersPolicy := pulumi.All(args.RegistryTableArn, args.UserPoolArn).ApplyT(func(v []any) (string, error) {
+		return UsersPolicy(v[0].(string), v[1].(string)).JSON()
+	}).(pulumi.StringOutput)
+	users, err := NewFunction(ctx, name+"-users", &FunctionArgs{
+		Name:             args.Namer.Name("users", MaxLambdaName),
+		Description:      "A tenant's users for its TenantAdmins (and SystemAdmins): list, create, role, disable, enable, delete",
+		ZipPath:          args.Packages["users"],
+		MemoryMB:         args.Functions.MemoryMB,
+		TimeoutSeconds:   args.Functions.TimeoutSeconds,
+		LogRetentionDays: args.LogRetentionDays,
+		Environment:      pulumi.StringMap{"REGISTRY_TABLE": args.RegistryTable, "USER_POOL_ID": args.UserPoolID},
+		Policies:         map[string]pulumi.StringInput{"control-plane": usersPolicy},
+	}, pulumi.Parent(c))
+	if err != nil {
+		return nil, err
+	}
+	c.Functions["users"] = users
+	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"registrationArn": fn.FunctionArn, "tenantsArn": tenants.FunctionArn, "usersArn": users.FunctionArn,
+	}); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -3,6 +3,8 @@ package infra
 import (
 	"encoding/json"
 	"errors"
+
+	"github.com/tenantforge/tenantforge/shared/tenancy"
 )
 
 // PolicyDocument is an IAM policy document. Policies are built by pure Go
@@ -173,13 +175,53 @@ func RegistrationPolicy(r RegistrationResources) PolicyDocument {
 	)
 }
 
-// TenantsPolicy lets the tenants function list and update tenant records
-// and disable or enable a tenant's users.
+// TenantsPolicy lets the tenants function list and update tenant records,
+// walk a tenant's user index and disable or enable the users in it.
 func TenantsPolicy(registryTableArn, userPoolArn string) PolicyDocument {
 	return NewPolicy(
 		Statement{Sid: "Registry", Effect: "Allow", Action: []string{"dynamodb:Scan", "dynamodb:GetItem", "dynamodb:PutItem"}, Resource: []string{registryTableArn}},
+		Statement{Sid: "WalkTenantUsers", Effect: "Allow", Action: []string{"dynamodb:Query"},
+			Resource:  []string{TenantUsersIndexArn(registryTableArn)},
+			Condition: leadingKeys(tenancy.UserKeyPrefix + "*")},
 		Statement{Sid: "TenantUsers", Effect: "Allow",
-			Action:   []string{"cognito-idp:ListUsers", "cognito-idp:AdminDisableUser", "cognito-idp:AdminEnableUser"},
+			Action:   []string{"cognito-idp:AdminDisableUser", "cognito-idp:AdminEnableUser"},
 			Resource: []string{userPoolArn}},
+	)
+}
+
+// TenantUsersIndexArn is the ARN of the registry's tenant-users index.
+func TenantUsersIndexArn(registryTableArn string) string {
+	return registryTableArn + "/index/" + tenancy.TenantUsersIndex
+}
+
+// leadingKeys confines item-level DynamoDB actions to partition keys that
+// match one of the patterns.
+func leadingKeys(patterns ...string) map[string]map[string]any {
+	return map[string]map[string]any{"ForAllValues:StringLike": {"dynamodb:LeadingKeys": patterns}}
+}
+
+// UsersActions are the user pool admin actions the users function calls
+// (shared/controlplane.CognitoDirectory), and no others: it never lists
+// the pool or sets a password.
+var UsersActions = []string{
+	"cognito-idp:AdminCreateUser", "cognito-idp:AdminGetUser", "cognito-idp:AdminUpdateUserAttributes",
+	"cognito-idp:AdminAddUserToGroup", "cognito-idp:AdminRemoveUserFromGroup",
+	"cognito-idp:AdminDisableUser", "cognito-idp:AdminEnableUser", "cognito-idp:AdminUserGlobalSignOut",
+	"cognito-idp:AdminDeleteUser",
+}
+
+// UsersPolicy lets the users function keep the tenants' user indexes (only
+// registry items and index partitions under "USER#"), read tenant records
+// (only "TENANT#" items, never written) and manage the pool's users with
+// UsersActions.
+func UsersPolicy(registryTableArn, userPoolArn string) PolicyDocument {
+	return NewPolicy(
+		Statement{Sid: "TenantUserIndex", Effect: "Allow",
+			Action:    []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"},
+			Resource:  []string{registryTableArn, TenantUsersIndexArn(registryTableArn)},
+			Condition: leadingKeys(tenancy.UserKeyPrefix + "*")},
+		Statement{Sid: "ReadTenants", Effect: "Allow", Action: []string{"dynamodb:GetItem"},
+			Resource: []string{registryTableArn}, Condition: leadingKeys("TENANT#*")},
+		Statement{Sid: "TenantUsers", Effect: "Allow", Action: UsersActions, Resource: []string{userPoolArn}},
 	)
 }

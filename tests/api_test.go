@@ -90,6 +90,7 @@ func TestLambdaPermissionsAreScopedToTheAPI(t *testing.T) {
 		"tenantforge-dev-pool-orders":   exec + "/api/*/*",
 		"tenantforge-dev-registration":  exec + "/api/*/*",
 		"tenantforge-dev-tenants":       exec + "/api/*/*",
+		"tenantforge-dev-users":         exec + "/api/*/*",
 		"tenantforge-dev-authorizer":    exec + "/authorizers/*",
 	}, got, "only this API's stage may invoke the functions")
 }

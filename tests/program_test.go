@@ -60,11 +60,11 @@ func TestPlatformStackResourceSet(t *testing.T) {
 		typeUser:                                1, // the stack's SystemAdmin
 		typeUserGroup:                           1,
 		typeAuthz:                               1,
-		typeFunction:                            5, // authorizer, pool products, pool orders, registration, tenants
-		typeLambda:                              5,
-		typeRole:                                7,  // five execution roles, the tenant access role, API Gateway's logs role
-		typeRolePol:                             11, // logs and traces of each function; registry read; assume tenant role x2; tenant data; control plane x2
-		typeLogGroup:                            6,  // five functions and the API's access logs
+		typeFunction:                            6, // authorizer, pool products, pool orders, registration, tenants, users
+		typeLambda:                              6,
+		typeRole:                                8,  // six execution roles, the tenant access role, API Gateway's logs role
+		typeRolePol:                             13, // logs and traces of each function; registry read; assume tenant role x2; tenant data; control plane x3
+		typeLogGroup:                            7,  // six functions and the API's access logs
 		"tenantforge:controlplane:ControlPlane": 1,
 		"aws:dynamodb/tableItem:TableItem":      1, // the usage plan ids for the control plane
 		typeGroup2:                              1,
@@ -75,7 +75,7 @@ func TestPlatformStackResourceSet(t *testing.T) {
 		typeStage:                               1,
 		typeMethodSet:                           1,
 		typeUsagePlan:                           3, // one per pooled tier
-		typePermission:                          5, // four functions and the authorizer
+		typePermission:                          6, // five functions and the authorizer
 		typeAccount:                             1,
 		"aws:iam/rolePolicyAttachment:RolePolicyAttachment": 1,
 		"tenantforge:app:SharedLayer":                       1,

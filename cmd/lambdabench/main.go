@@ -35,6 +35,7 @@ var env = map[string][]string{
 	"products":   {"TABLE_NAME=pooled", "TENANCY=pool", "TENANT_ROLE_ARN=arn:aws:iam::123456789012:role/tenant-access"},
 	"orders":     {"TABLE_NAME=pooled", "TENANCY=pool", "TENANT_ROLE_ARN=arn:aws:iam::123456789012:role/tenant-access"},
 	"tenants":    {"REGISTRY_TABLE=registry", "USER_POOL_ID=eu-west-1_bench"},
+	"users":      {"REGISTRY_TABLE=registry", "USER_POOL_ID=eu-west-1_bench"},
 	"registration": {"REGISTRY_TABLE=registry", "USER_POOL_ID=eu-west-1_bench", "APP_CLIENT_ID=bench", "EVENT_BUS=bus",
 		`TIER_DEPLOYMENTS={"basic":"pool","platinum":"silo"}`, "CONFIG_CACHE_SECONDS=60"},
 }

@@ -28,9 +28,10 @@ func setup() (*httpx.Router, error) {
 	if err != nil {
 		return nil, err
 	}
+	store := registry.New(dynamodb.NewFromConfig(cfg), table)
 	t := &controlplane.Tenants{
-		Registry: registry.New(dynamodb.NewFromConfig(cfg), table),
-		Users:    &controlplane.CognitoDirectory{Client: cip.NewFromConfig(cfg), UserPoolID: pool},
+		Registry: store,
+		Users:    &controlplane.CognitoDirectory{Client: cip.NewFromConfig(cfg), UserPoolID: pool, Index: store},
 	}
 	return t.Router(app.Logger()), nil
 }

@@ -84,7 +84,12 @@ func TestPlatformDefinitionMergesControlPlaneAndApplication(t *testing.T) {
 	assert.Contains(t, got, "POST /registrations registration")
 	assert.Contains(t, got, "GET /tenant-config/{tenantName} registration")
 	assert.Contains(t, got, "POST /tenants/{tenantId}/suspend tenants")
-	assert.Len(t, routes, 16)
+	assert.Len(t, routes, 23)
+	for _, r := range tenancy.Routes {
+		if strings.HasPrefix(r.Path, "/users") {
+			assert.Contains(t, got, r.Method+" "+r.Path+" users", "users route %s %s must be served by the users function", r.Method, r.Path)
+		}
+	}
 	for _, r := range tenancy.Routes {
 		if r.Public {
 			assert.Contains(t, got, r.Method+" "+r.Path+" registration", "public route %s %s must be on the platform API", r.Method, r.Path)
@@ -93,6 +98,7 @@ func TestPlatformDefinitionMergesControlPlaneAndApplication(t *testing.T) {
 	v := values()
 	v["fn:registration"] = "arn:reg"
 	v["fn:tenants"] = "arn:tenants"
+	v["fn:users"] = "arn:users"
 	body, err := Render(merged, v)
 	require.NoError(t, err)
 	var doc map[string]any

@@ -24,6 +24,9 @@ import (
 type CognitoDirectory struct {
 	Client     *cip.Client
 	UserPoolID string
+	// Index is the per-tenant user index (registry.Store.TenantUsers):
+	// Cognito cannot list a tenant's users.
+	Index *registry.Store
 }
 
 // CreateTenantAdmin creates the tenant's first admin.
@@ -147,34 +150,28 @@ func (b *EventBus) Publish(ctx context.Context, detailType string, detail any) e
 	return nil
 }
 
-// SetTenantUsersEnabled disables or enables every user of a tenant. Cognito
-// cannot filter users on custom attributes, so the pool's users are read
-// page by page and matched on custom:tenant_id.
+// SetTenantUsersEnabled disables or enables every user of a tenant, walking
+// the tenant's user index. Enabling skips users their tenant's admin
+// disabled, so activating a tenant does not undo that. A user in the index
+// but not in the pool (a creation that never finished) is skipped.
 func (d *CognitoDirectory) SetTenantUsersEnabled(ctx context.Context, tenantID string, enabled bool) (int, error) {
-	changed := 0
-	var token *string
-	for {
-		page, err := d.Client.ListUsers(ctx, &cip.ListUsersInput{UserPoolId: aws.String(d.UserPoolID), PaginationToken: token})
-		if err != nil {
-			return changed, err
-		}
-		for _, u := range page.Users {
-			if attribute(u.Attributes, tenancy.ClaimTenantID) != tenantID {
-				continue
-			}
-			if enabled {
-				_, err = d.Client.AdminEnableUser(ctx, &cip.AdminEnableUserInput{UserPoolId: aws.String(d.UserPoolID), Username: u.Username})
-			} else {
-				_, err = d.Client.AdminDisableUser(ctx, &cip.AdminDisableUserInput{UserPoolId: aws.String(d.UserPoolID), Username: u.Username})
-			}
-			if err != nil {
-				return changed, err
-			}
-			changed++
-		}
-		if page.PaginationToken == nil || *page.PaginationToken == "" {
-			return changed, nil
-		}
-		token = page.PaginationToken
+	if d.Index == nil {
+		return 0, errors.New("controlplane: CognitoDirectory.Index (the tenant user index) is not set")
 	}
+	changed := 0
+	err := d.Index.TenantUsers(ctx, tenantID, func(u registry.UserEntry) error {
+		if enabled && u.Disabled {
+			return nil
+		}
+		err := d.SetEnabled(ctx, u.Username, enabled)
+		if errors.Is(err, ErrNoSuchUser) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		changed++
+		return nil
+	})
+	return changed, err
 }

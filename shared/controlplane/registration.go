@@ -177,6 +177,16 @@ func (r *Registrar) Register(ctx context.Context, in Registration) (*registry.Re
 		undo = append(undo, func(c context.Context) error { return r.Registry.Release(c, rec) })
 	}
 
+	// The admin enters the tenant's user index before the user pool, so no
+	// user of the tenant is ever missing from it (suspension and
+	// offboarding walk the index).
+	admin := &registry.UserEntry{TenantID: rec.TenantID, Username: strings.ToLower(in.AdminEmail), Role: string(tenancy.RoleTenantAdmin),
+		CreatedAt: rec.CreatedAt, UpdatedAt: rec.CreatedAt}
+	if err := r.Registry.SaveUser(ctx, admin); err != nil {
+		return fail("indexing the tenant admin", err)
+	}
+	undo = append(undo, func(c context.Context) error { return r.Registry.UnindexUser(c, rec.TenantID, admin.Username) })
+
 	if err := r.Directory.CreateTenantAdmin(ctx, in.AdminEmail, in.AdminPassword, rec); err != nil {
 		return fail("creating the tenant admin", err)
 	}
