@@ -354,7 +354,7 @@ func (s *Stack) wire() error {
 		tiers[name] = controlplane.TierPlan{Deployment: t.Deployment}
 	}
 	s.Events = &Bus{provision: s.provisionLater, deprovision: s.deprovisionLater}
-	directory := &controlplane.CognitoDirectory{Client: s.Cognito, UserPoolID: s.UserPoolID}
+	directory := &controlplane.CognitoDirectory{Client: s.Cognito, UserPoolID: s.UserPoolID, Index: s.Registry}
 	public := &controlplane.Public{
 		Registrar: &controlplane.Registrar{Registry: s.Registry, Directory: directory, Keys: s.Keys, Events: s.Events,
 			Tiers: tiers, PlanIDs: s.Registry.UsagePlans, Logger: s.logger},
@@ -364,11 +364,13 @@ func (s *Stack) wire() error {
 		CacheTTL:       ttl,
 	}
 	tenants := &controlplane.Tenants{Registry: s.Registry, Users: directory}
+	users := &controlplane.Users{Registry: s.Registry, Pool: directory, Logger: s.logger}
 	functions := map[string]Function{
 		"products":     app.NewProducts(pooled, s.logger, nil).Serve,
 		"orders":       app.NewOrders(pooled, s.logger, nil).Serve,
 		"registration": public.Router(s.logger).Serve,
 		"tenants":      tenants.Router(s.logger).Serve,
+		"users":        users.Router(s.logger).Serve,
 	}
 	def, err := apidef.Merge(apidef.Application, apidef.ControlPlane)
 	if err != nil {

@@ -260,7 +260,9 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, id string, rec *
 	if path == "" {
 		path = "/"
 	}
-	rt, params := g.match(r.Method, path)
+	// Path parameters keep their encoding (an email's %40, a %2F), as
+	// API Gateway hands them on; the handlers unescape them.
+	rt, params := g.match(r.Method, r.URL.EscapedPath())
 	if rt == nil {
 		// API Gateway's answer to a method or path the API does not have.
 		return g.fail(w, "MISSING_AUTHENTICATION_TOKEN", http.StatusForbidden, "Missing Authentication Token", "")

@@ -51,7 +51,12 @@ func testGateway(t *testing.T, limits Limits) (*Gateway, *[]events.APIGatewayPro
 		}
 		return events.APIGatewayCustomAuthorizerResponse{}, auth.ErrUnauthorized
 	}
-	functions := map[string]Function{"products": fn, "orders": fn, "registration": fn, "tenants": fn}
+	routes, err := apidef.Routes(def)
+	require.NoError(t, err)
+	functions := map[string]Function{}
+	for _, r := range routes {
+		functions[r.Service] = fn
+	}
 	g, err := newGateway("platform", "api1", "eu-west-1", def, functions, authz, keys, func(id string) bool { return id == "plan" }, &Recorder{})
 	require.NoError(t, err)
 	return g, &seen, key
@@ -131,6 +136,11 @@ func TestGatewayAnswersAsAPIGateway(t *testing.T) {
 	status, body := call(g, "GET", "/nowhere", "good", "")
 	assert.Equal(t, http.StatusForbidden, status)
 	assert.Equal(t, "Missing Authentication Token", body["message"], "API Gateway's answer to an unknown route")
+}
+
+func TestGatewayRefusesAnUnwiredRoute(t *testing.T) {
+	_, err := newGateway("platform", "api1", "eu-west-1", apidef.Application, map[string]Function{"products": nil}, nil, nil, nil, &Recorder{})
+	assert.ErrorContains(t, err, `no function for service "orders"`, "a route without a function must stop the local stack, not answer 500 later")
 }
 
 func TestGatewayThrottlesTheKey(t *testing.T) {

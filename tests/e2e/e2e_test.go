@@ -316,14 +316,39 @@ func TestLocalSaaS(t *testing.T) {
 		assert.Equal(t, http.StatusForbidden, c.do("GET", "/tenants", alpha.Token, nil).Status, "a TenantAdmin listed all tenants")
 		assert.Equal(t, http.StatusForbidden, c.do("POST", "/tenants/"+beta.ID+"/suspend", alpha.Token, nil).Status, "a TenantAdmin suspended another tenant")
 
-		// A TenantUser (created as the /users route creates one: by the
-		// admin API, temporary password, NEW_PASSWORD_REQUIRED).
-		userToken := tenantUser(t, s, alpha)
+		// A TenantUser, created by its admin with a temporary password.
+		userEmail, userToken := tenantUser(t, c, s, alpha)
 		assert.Equal(t, http.StatusOK, c.do("GET", "/products/"+pid, userToken, nil).Status, "a TenantUser reads its tenant's products")
-		for _, tc := range []struct{ method, path string }{{"POST", "/products"}, {"DELETE", "/products/" + pid}, {"GET", "/tenants"}, {"POST", "/tenants/" + alpha.ID + "/suspend"}} {
+		assert.Equal(t, http.StatusCreated, c.do("POST", "/orders", userToken, map[string]any{"productId": pid, "quantity": 1}).Status, "a TenantUser places orders")
+		for _, tc := range []struct{ method, path string }{{"POST", "/products"}, {"DELETE", "/products/" + pid}, {"GET", "/tenants"}, {"POST", "/tenants/" + alpha.ID + "/suspend"},
+			{"GET", "/users"}, {"POST", "/users"}, {"DELETE", "/users/" + alpha.AdminEmail}, {"PATCH", "/users/" + userEmail}} {
 			r := c.do(tc.method, tc.path, userToken, map[string]any{"name": "x", "price": 1})
 			assert.Equal(t, http.StatusForbidden, r.Status, "a TenantUser called the admin route %s %s: %d %s", tc.method, tc.path, r.Status, r.Body)
 		}
+
+		// A TenantAdmin acting on another tenant's users.
+		userBefore := c.do("GET", "/users/"+userEmail, alpha.Token, nil)
+		require.Equal(t, http.StatusOK, userBefore.Status, "alpha's admin reads its user: %s", userBefore.Body)
+		for _, tc := range []struct {
+			method, path string
+			body         any
+		}{
+			{"GET", "/users/" + userEmail, nil},
+			{"PATCH", "/users/" + userEmail, map[string]any{"role": "TenantAdmin"}},
+			{"POST", "/users/" + userEmail + "/disable", nil},
+			{"DELETE", "/users/" + userEmail, nil},
+			{"GET", "/users?tenantId=" + alpha.ID, nil},
+			{"POST", "/users?tenantId=" + alpha.ID, map[string]any{"email": "mole@beta.example", "role": "TenantAdmin", "temporaryPassword": "Temporary-Pass-1!"}},
+		} {
+			r := c.do(tc.method, tc.path, beta.Token, tc.body)
+			assert.Contains(t, []int{403, 404}, r.Status, "tenant beta's admin reached tenant alpha's users: %s %s answered %d %s", tc.method, tc.path, r.Status, r.Body)
+		}
+		userAfter := c.do("GET", "/users/"+userEmail, alpha.Token, nil)
+		assert.Equal(t, userBefore.Body, userAfter.Body, "alpha's user changed while beta's admin attacked it")
+		list := c.do("GET", "/users", alpha.Token, nil)
+		require.Equal(t, http.StatusOK, list.Status)
+		assert.NotContains(t, string(list.Body), "mole@", "beta's admin planted a user in tenant alpha")
+		assert.Len(t, list.json(t)["items"], 2, "alpha has its admin and one user")
 
 		// A user rewriting its own tenant through Cognito.
 		access := accessToken(t, s, alpha.AdminEmail)
@@ -439,20 +464,14 @@ func accessToken(t *testing.T, s *devstack.Stack, email string) string {
 	return aws.ToString(out.AuthenticationResult.AccessToken)
 }
 
-// tenantUser creates a TenantUser of tn with a temporary password and signs
-// it in through the NEW_PASSWORD_REQUIRED challenge.
-func tenantUser(t *testing.T, s *devstack.Stack, tn *tenant) string {
+// tenantUser has tn's admin create a TenantUser with a temporary password
+// (POST /users) and signs it in through the NEW_PASSWORD_REQUIRED challenge.
+func tenantUser(t *testing.T, c *client, s *devstack.Stack, tn *tenant) (string, string) {
 	t.Helper()
 	ctx := context.Background()
 	email := "user@" + tn.Name + ".example"
-	_, err := s.Cognito.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(s.UserPoolID), Username: aws.String(email),
-		TemporaryPassword: aws.String("Temporary-Pass-1!"), MessageAction: ciptypes.MessageActionTypeSuppress,
-		UserAttributes: []ciptypes.AttributeType{
-			{Name: aws.String("email"), Value: aws.String(email)}, {Name: aws.String("email_verified"), Value: aws.String("true")},
-			{Name: aws.String(tenancy.ClaimTenantID), Value: aws.String(tn.ID)}, {Name: aws.String(tenancy.ClaimTenantTier), Value: aws.String(tn.Tier)},
-			{Name: aws.String(tenancy.ClaimRole), Value: aws.String(string(tenancy.RoleTenantUser))},
-		}})
-	require.NoError(t, err)
+	r := c.do("POST", "/users", tn.Token, map[string]any{"email": email, "role": "TenantUser", "temporaryPassword": "Temporary-Pass-1!"})
+	require.Equal(t, http.StatusCreated, r.Status, "the tenant admin must create a user: %s", r.Body)
 	first, err := cognitoOf(s).InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(s.ClientID), AuthFlow: ciptypes.AuthFlowTypeUserPasswordAuth,
 		AuthParameters: map[string]string{"USERNAME": email, "PASSWORD": "Temporary-Pass-1!"}})
 	require.NoError(t, err)
@@ -461,7 +480,7 @@ func tenantUser(t *testing.T, s *devstack.Stack, tn *tenant) string {
 		Session: first.Session, ChallengeResponses: map[string]string{"USERNAME": email, "NEW_PASSWORD": password}})
 	require.NoError(t, err)
 	require.NotNil(t, out.AuthenticationResult)
-	return aws.ToString(out.AuthenticationResult.IdToken)
+	return email, aws.ToString(out.AuthenticationResult.IdToken)
 }
 
 // Load is the bounded load run's result (build/e2e-load.json).
