@@ -175,17 +175,42 @@ func RegistrationPolicy(r RegistrationResources) PolicyDocument {
 	)
 }
 
-// TenantsPolicy lets the tenants function list and update tenant records,
-// walk a tenant's user index and disable or enable the users in it.
-func TenantsPolicy(registryTableArn, userPoolArn string) PolicyDocument {
+// TenantsResources are what the tenants function touches.
+type TenantsResources struct {
+	Partition, Region string
+	RegistryTableArn  string
+	UserPoolArn       string
+	EventBusArn       string
+	PooledTableArn    string
+}
+
+// TenantsPolicy lets the tenants function keep tenant records and name
+// reservations (list, update, rename, tombstone), walk a tenant's user
+// index, disable, enable, re-tier and delete the users in it, move a tenant's API key between usage plans
+// and delete it, publish lifecycle events, and purge an offboarded
+// tenant's pooled items: queries may read the key attributes only, so the
+// function never reads tenants' business data.
+func TenantsPolicy(r TenantsResources) PolicyDocument {
+	gw := "arn:" + r.Partition + ":apigateway:" + r.Region + "::"
 	return NewPolicy(
-		Statement{Sid: "Registry", Effect: "Allow", Action: []string{"dynamodb:Scan", "dynamodb:GetItem", "dynamodb:PutItem"}, Resource: []string{registryTableArn}},
+		Statement{Sid: "Registry", Effect: "Allow", Action: []string{"dynamodb:Scan", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}, Resource: []string{r.RegistryTableArn}},
 		Statement{Sid: "WalkTenantUsers", Effect: "Allow", Action: []string{"dynamodb:Query"},
-			Resource:  []string{TenantUsersIndexArn(registryTableArn)},
+			Resource:  []string{TenantUsersIndexArn(r.RegistryTableArn)},
 			Condition: leadingKeys(tenancy.UserKeyPrefix + "*")},
 		Statement{Sid: "TenantUsers", Effect: "Allow",
-			Action:   []string{"cognito-idp:AdminDisableUser", "cognito-idp:AdminEnableUser"},
-			Resource: []string{userPoolArn}},
+			Action: []string{"cognito-idp:AdminDisableUser", "cognito-idp:AdminEnableUser",
+				"cognito-idp:AdminUpdateUserAttributes", "cognito-idp:AdminDeleteUser"},
+			Resource: []string{r.UserPoolArn}},
+		Statement{Sid: "AttachKeys", Effect: "Allow", Action: []string{"apigateway:POST"}, Resource: []string{gw + "/usageplans/*/keys"}},
+		Statement{Sid: "DetachKeys", Effect: "Allow", Action: []string{"apigateway:GET", "apigateway:DELETE"}, Resource: []string{gw + "/usageplans/*/keys/*"}},
+		Statement{Sid: "DeleteKeys", Effect: "Allow", Action: []string{"apigateway:DELETE"}, Resource: []string{gw + "/apikeys/*"}},
+		Statement{Sid: "LifecycleEvents", Effect: "Allow", Action: []string{"events:PutEvents"}, Resource: []string{r.EventBusArn}},
+		Statement{Sid: "FindPooledItems", Effect: "Allow", Action: []string{"dynamodb:Query"}, Resource: []string{r.PooledTableArn},
+			Condition: map[string]map[string]any{
+				"ForAllValues:StringEquals": {"dynamodb:Attributes": []string{tenancy.DataPartitionKey, tenancy.DataSortKey}},
+				"StringEquals":              {"dynamodb:Select": "SPECIFIC_ATTRIBUTES"},
+			}},
+		Statement{Sid: "PurgePooledItems", Effect: "Allow", Action: []string{"dynamodb:BatchWriteItem", "dynamodb:DeleteItem"}, Resource: []string{r.PooledTableArn}},
 	)
 }
 

@@ -118,6 +118,8 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 		ClientID:         identity.ClientID,
 		EventBusName:     shared.EventBusName,
 		EventBusArn:      shared.EventBusArn,
+		PooledTable:      shared.PooledTableName,
+		PooledTableArn:   shared.PooledTableArn,
 		Tiers:            cfg.Tiers,
 		CacheSeconds:     cfg.Identity.AuthorizerCacheSeconds,
 		Functions:        cfg.Functions,

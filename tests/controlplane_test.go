@@ -38,19 +38,46 @@ func TestRegistrationRoleIsExactlyTheControlPlanesNeeds(t *testing.T) {
 	assert.Equal(t, pool.ID, env["USER_POOL_ID"])
 }
 
-func TestTenantsRoleListsTenantsAndSwitchesUsers(t *testing.T) {
+// The tenants function keeps tenant records, manages a tenant's users and
+// API key, publishes lifecycle events and purges an offboarded tenant's
+// pooled items, reading their keys only. (The mock cannot prove IAM's
+// evaluation of the Query conditions; tests/iamsim does not model them.)
+func TestTenantsRoleIsExactlyTheLifecyclesNeeds(t *testing.T) {
 	rec := run(t, "dev", stackConfig(t, "dev"), nil)
 	role := find(t, rec, typeRole, "control-plane-tenants-role")
 	require.Len(t, policiesOf(rec, role), 2)
+	gw := "arn:aws:apigateway:eu-west-1::"
+	pooled := "arn:aws:dynamodb:eu-west-1:123456789012:table/tenantforge-dev-pooled-data"
 	assert.Equal(t, []any{
-		map[string]any{"Sid": "Registry", "Effect": "Allow", "Action": []any{"dynamodb:Scan", "dynamodb:GetItem", "dynamodb:PutItem"},
+		map[string]any{"Sid": "Registry", "Effect": "Allow", "Action": []any{"dynamodb:Scan", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"},
 			"Resource": []any{"arn:aws:dynamodb:eu-west-1:123456789012:table/tenantforge-dev-registry"}},
 		map[string]any{"Sid": "WalkTenantUsers", "Effect": "Allow", "Action": []any{"dynamodb:Query"},
 			"Resource":  []any{"arn:aws:dynamodb:eu-west-1:123456789012:table/tenantforge-dev-registry/index/tenant-users"},
 			"Condition": map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": []any{"USER#*"}}}},
-		map[string]any{"Sid": "TenantUsers", "Effect": "Allow", "Action": []any{"cognito-idp:AdminDisableUser", "cognito-idp:AdminEnableUser"},
+		map[string]any{"Sid": "TenantUsers", "Effect": "Allow",
+			"Action": []any{"cognito-idp:AdminDisableUser", "cognito-idp:AdminEnableUser",
+				"cognito-idp:AdminUpdateUserAttributes", "cognito-idp:AdminDeleteUser"},
 			"Resource": []any{find(t, rec, typeUserPool, "identity-users").Output("arn")}},
-	}, statements(t, find(t, rec, typeRolePol, "control-plane-tenants-control-plane")), "the tenants function reads no business data and no longer lists the whole pool")
+		map[string]any{"Sid": "AttachKeys", "Effect": "Allow", "Action": []any{"apigateway:POST"}, "Resource": []any{gw + "/usageplans/*/keys"}},
+		map[string]any{"Sid": "DetachKeys", "Effect": "Allow", "Action": []any{"apigateway:GET", "apigateway:DELETE"}, "Resource": []any{gw + "/usageplans/*/keys/*"}},
+		map[string]any{"Sid": "DeleteKeys", "Effect": "Allow", "Action": []any{"apigateway:DELETE"}, "Resource": []any{gw + "/apikeys/*"}},
+		map[string]any{"Sid": "LifecycleEvents", "Effect": "Allow", "Action": []any{"events:PutEvents"},
+			"Resource": []any{"arn:aws:events:eu-west-1:123456789012:event-bus/tenantforge-dev-tenant-events"}},
+		map[string]any{"Sid": "FindPooledItems", "Effect": "Allow", "Action": []any{"dynamodb:Query"}, "Resource": []any{pooled},
+			"Condition": map[string]any{
+				"ForAllValues:StringEquals": map[string]any{"dynamodb:Attributes": []any{"tenantId", "sk"}},
+				"StringEquals":              map[string]any{"dynamodb:Select": "SPECIFIC_ATTRIBUTES"},
+			}},
+		map[string]any{"Sid": "PurgePooledItems", "Effect": "Allow", "Action": []any{"dynamodb:BatchWriteItem", "dynamodb:DeleteItem"}, "Resource": []any{pooled}},
+	}, statements(t, find(t, rec, typeRolePol, "control-plane-tenants-control-plane")),
+		"the tenants function may read pooled keys to delete them, never tenants' business data")
+
+	fn := find(t, rec, typeLambda, "control-plane-tenants")
+	env := fn.Input("environment").(map[string]any)["variables"].(map[string]any)
+	assert.Equal(t, "tenantforge-dev-pooled-data", env["POOLED_TABLE"], "offboarding must purge the pooled table")
+	assert.Equal(t, "tenantforge-dev-tenant-events", env["EVENT_BUS"])
+	assert.Equal(t, `{"basic":"pool","platinum":"silo","premium":"pool","standard":"pool"}`, env["TIER_DEPLOYMENTS"])
+	assert.EqualValues(t, 29, fn.Input("timeout"), "an offboarding purges for 20 s per request: the function must outlive that")
 }
 
 // The users function may keep the user index, read tenant records and call

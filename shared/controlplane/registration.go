@@ -64,6 +64,10 @@ type APIKeys interface {
 	// returns its id and value.
 	Create(ctx context.Context, tenantID, usagePlanID string) (id, value string, err error)
 	Delete(ctx context.Context, id string) error
+	// Attach puts a key on a usage plan and Detach takes it off; both
+	// succeed when there is nothing to do, so a retry is always safe.
+	Attach(ctx context.Context, id, usagePlanID string) error
+	Detach(ctx context.Context, id, usagePlanID string) error
 }
 
 // Events publishes tenant lifecycle events.

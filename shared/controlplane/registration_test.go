@@ -24,13 +24,49 @@ import (
 	"github.com/tenantforge/tenantforge/shared/tenancy"
 )
 
-// keys is an in-memory API Gateway: API keys on usage plans.
+// keys is an in-memory API Gateway: API keys on usage plans. Like API
+// Gateway, it refuses a key on a second plan (of the same stage) and
+// counts plan moves.
 type keys struct {
 	mu      sync.Mutex
-	live    map[string]string // key id -> usage plan
+	live    map[string]string // key id -> usage plan ("" on none)
 	n       int
 	failing bool
+	// failAttach makes putting a key on this plan fail.
+	failAttach         string
+	attaches, detaches int
 }
+
+func (k *keys) Attach(_ context.Context, id, plan string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	current, ok := k.live[id]
+	switch {
+	case !ok:
+		return fmt.Errorf("NotFoundException: no API key %s", id)
+	case plan == k.failAttach:
+		return errors.New("TooManyRequestsException")
+	case current == plan:
+		return nil
+	case current != "":
+		return fmt.Errorf("ConflictException: key %s is on usage plan %s of the same stage", id, current)
+	}
+	k.attaches++
+	k.live[id] = plan
+	return nil
+}
+
+func (k *keys) Detach(_ context.Context, id, plan string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.live[id] == plan {
+		k.detaches++
+		k.live[id] = ""
+	}
+	return nil
+}
+
+func (k *keys) plan(id string) string { k.mu.Lock(); defer k.mu.Unlock(); return k.live[id] }
 
 func (k *keys) Create(_ context.Context, tenantID, plan string) (string, string, error) {
 	k.mu.Lock()

@@ -169,12 +169,6 @@ func (u *usersFixture) call(t *testing.T, c caller, method, path, body string) (
 	return resp.StatusCode, out
 }
 
-func code(body map[string]any) string {
-	e, _ := body["error"].(map[string]any)
-	s, _ := e["code"].(string)
-	return s
-}
-
 // groups lists the groups a user is in (cognito-local files members by
 // their internal username, so each group's member list is read).
 func (u *usersFixture) groups(t *testing.T, email string) []string {
