@@ -363,7 +363,14 @@ func (s *Stack) wire() error {
 		PlatformAPIURL: s.APIURL,
 		CacheTTL:       ttl,
 	}
-	tenants := &controlplane.Tenants{Registry: s.Registry, Users: directory}
+	deployments := map[string]string{}
+	for name, t := range tiers {
+		deployments[name] = t.Deployment
+	}
+	tenants := &controlplane.Tenants{Registry: s.Registry, Users: directory, Lifecycle: controlplane.Lifecycle{
+		Keys: s.Keys, Events: s.Events, Purger: &store.Purger{DB: s.dynamoClient(TenantsKey), Table: s.Spec.PooledTable},
+		Tiers: deployments, PlanIDs: s.Registry.UsagePlans, Logger: s.logger,
+	}}
 	users := &controlplane.Users{Registry: s.Registry, Pool: directory, Logger: s.logger}
 	functions := map[string]Function{
 		"products":     app.NewProducts(pooled, s.logger, nil).Serve,

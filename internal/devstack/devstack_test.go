@@ -141,6 +141,25 @@ func TestGuardEnforcesLeadingKeys(t *testing.T) {
 	assert.True(t, decide("silo-vault", ddbRequest{TableName: "silo-table", Key: map[string]json.RawMessage{"tenantId": sv("vault")}}).Allowed)
 	assert.False(t, decide("silo-vault", ddbRequest{TableName: "pooled", Key: map[string]json.RawMessage{"tenantId": sv("vault")}}).Allowed, "a silo function reached the pooled table")
 	assert.False(t, decide("ASIAFORGED", ddbRequest{TableName: "pooled"}).Allowed, "unknown keys must be refused")
+
+	// The tenants function's offboarding purge: key-only queries and deletes.
+	purge := func(op string, req ddbRequest) Access {
+		a := Access{Operation: op}
+		g.check(TenantsKey, &req, &a)
+		return a
+	}
+	keysQuery := ddbRequest{TableName: "pooled", Select: "SPECIFIC_ATTRIBUTES", ProjectionExpression: "#0, #1", KeyConditionExpression: "#0 = :0",
+		ExpressionAttributeNames: map[string]string{"#0": "tenantId", "#1": "sk"}, ExpressionAttributeValues: map[string]json.RawMessage{":0": sv("acme")}}
+	assert.True(t, purge("Query", keysQuery).Allowed, "the purge finds item keys")
+	full := keysQuery
+	full.ProjectionExpression, full.Select = "", "ALL_ATTRIBUTES"
+	assert.False(t, purge("Query", full).Allowed, "the tenants function read tenant business data")
+	assert.False(t, purge("GetItem", ddbRequest{TableName: "pooled", Key: map[string]json.RawMessage{"tenantId": sv("acme")}}).Allowed, "the tenants function read an item")
+	var batch ddbRequest
+	require.NoError(t, json.Unmarshal([]byte(`{"RequestItems":{"pooled":[{"DeleteRequest":{"Key":{"tenantId":{"S":"acme"},"sk":{"S":"PRODUCT#1"}}}}]}}`), &batch))
+	del := purge("BatchWriteItem", batch)
+	assert.True(t, del.Allowed, del.Reason)
+	assert.Equal(t, []string{"acme"}, del.LeadingKeys, "the batch's partition keys are recorded")
 }
 
 func TestPIDFileRefusesALiveOwnerAndTakesOverFromADeadOne(t *testing.T) {

@@ -33,8 +33,12 @@ const (
 	// PlatformKey signs the control plane's and the authorizer's requests:
 	// on AWS their roles reach the registry, never tenant data.
 	PlatformKey = "platform"
-	siloPrefix  = "silo-"
-	sessionPfx  = "ASIALOCAL"
+	// TenantsKey signs the tenants function's requests: the registry, and
+	// on the pooled table only what offboarding's purge needs (key-only
+	// queries, deletes).
+	TenantsKey = "control-plane-tenants"
+	siloPrefix = "silo-"
+	sessionPfx = "ASIALOCAL"
 )
 
 // RequestHeader carries the local gateway's request id from a handler's
@@ -181,13 +185,18 @@ func (g *Guard) Accesses() []Access {
 
 type ddbRequest struct {
 	TableName                 string
+	Select                    string
+	ProjectionExpression      string
 	Key                       map[string]json.RawMessage
 	Item                      map[string]json.RawMessage
 	KeyConditionExpression    string
 	ExpressionAttributeNames  map[string]string
 	ExpressionAttributeValues map[string]json.RawMessage
 	TransactItems             []map[string]ddbRequest
-	RequestItems              map[string]json.RawMessage
+	RequestItems              map[string][]struct {
+		PutRequest    *struct{ Item map[string]json.RawMessage }
+		DeleteRequest *struct{ Key map[string]json.RawMessage }
+	}
 }
 
 var credential = regexp.MustCompile(`Credential=([^/,\s]+)/`)
@@ -254,8 +263,18 @@ func (g *Guard) check(key string, req *ddbRequest, a *Access) {
 			collect(&inner)
 		}
 	}
-	for table := range req.RequestItems {
-		add(table, "*") // batch operations are not used by the handlers
+	for table, writes := range req.RequestItems {
+		hash := g.hashKey(table)
+		for _, w := range writes {
+			switch {
+			case w.PutRequest != nil:
+				add(table, sval(w.PutRequest.Item[hash]))
+			case w.DeleteRequest != nil:
+				add(table, sval(w.DeleteRequest.Key[hash]))
+			default:
+				add(table, "*") // BatchGetItem: Keys, not used by the functions
+			}
+		}
 	}
 	for t, keys := range tables {
 		a.Tables = append(a.Tables, t)
@@ -271,6 +290,19 @@ func (g *Guard) check(key string, req *ddbRequest, a *Access) {
 		for t := range tables {
 			if t != g.registry {
 				deny("the control plane and the authorizer reach only the registry")
+			}
+		}
+	case key == TenantsKey:
+		a.Principal = "control-plane-tenants"
+		for t := range tables {
+			switch {
+			case t == g.registry:
+			case t != g.pooled:
+				deny("the tenants function reaches only the registry and the pooled table")
+			case a.Operation == "Query" && (req.Select != "SPECIFIC_ATTRIBUTES" || !keysOnly(req)):
+				deny("the tenants function may query the pooled table for item keys only")
+			case a.Operation != "Query" && a.Operation != "BatchWriteItem" && a.Operation != "DeleteItem":
+				deny("the tenants function may only find and delete pooled items")
 			}
 		}
 	case strings.HasPrefix(key, siloPrefix):
@@ -302,6 +334,24 @@ func (g *Guard) check(key string, req *ddbRequest, a *Access) {
 			}
 		}
 	}
+}
+
+// keysOnly reports whether a query projects the data table's keys only
+// (dynamodb:Attributes of the tenants function's policy).
+func keysOnly(r *ddbRequest) bool {
+	if r.ProjectionExpression == "" {
+		return false
+	}
+	for _, name := range strings.Split(r.ProjectionExpression, ",") {
+		name = strings.TrimSpace(name)
+		if strings.HasPrefix(name, "#") {
+			name = r.ExpressionAttributeNames[name]
+		}
+		if name != "tenantId" && name != "sk" {
+			return false
+		}
+	}
+	return true
 }
 
 func (g *Guard) hashKey(table string) string {

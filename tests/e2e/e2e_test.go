@@ -30,11 +30,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/lestrrat-go/jwx/v3/jwa"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenantforge/tenantforge/internal/devstack"
+	"github.com/tenantforge/tenantforge/internal/localdynamo"
 	"github.com/tenantforge/tenantforge/internal/standin"
 	"github.com/tenantforge/tenantforge/shared/auth/authtest"
 	"github.com/tenantforge/tenantforge/shared/tenancy"
@@ -427,6 +430,53 @@ func TestLocalSaaS(t *testing.T) {
 		load(t, c, []*tenant{beta, delta, gamma})
 	})
 
+	t.Run("offboarding", func(t *testing.T) {
+		ctx := context.Background()
+		db := localdynamo.NewClient(s.DynamoURL, "local")
+		items := func(table, tenantID string) int {
+			n := 0
+			p := dynamodb.NewQueryPaginator(db, &dynamodb.QueryInput{TableName: aws.String(table), KeyConditionExpression: aws.String("tenantId = :t"),
+				ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":t": &ddbtypes.AttributeValueMemberS{Value: tenantID}}})
+			for p.HasMorePages() {
+				page, err := p.NextPage(ctx)
+				require.NoError(t, err)
+				n += len(page.Items)
+			}
+			return n
+		}
+		pooled := s.Spec.PooledTable
+		require.Greater(t, items(pooled, delta.ID), 100, "delta must have data to lose (the load run wrote it)")
+		betaItems := items(pooled, beta.ID)
+		for _, tn := range []*tenant{delta, gamma} {
+			var r reply
+			for i := 0; i < 20; i++ {
+				if r = c.do("DELETE", "/tenants/"+tn.ID, adminToken, nil); r.Status != http.StatusAccepted {
+					break
+				}
+			}
+			require.Equal(t, http.StatusOK, r.Status, "offboarding %s: %s", tn.Name, r.Body)
+			_, err := s.Cognito.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(s.UserPoolID), Username: aws.String(tn.AdminEmail)})
+			var gone *ciptypes.UserNotFoundException
+			assert.ErrorAs(t, err, &gone, "offboarded tenant %s still has its admin in the user pool", tn.Name)
+		}
+		assert.Zero(t, items(pooled, delta.ID), "an offboarded tenant's pooled items must be gone")
+		assert.Equal(t, betaItems, items(pooled, beta.ID), "offboarding delta touched beta's items")
+		time.Sleep(authorizerTTL + 200*time.Millisecond)
+		r := c.do("GET", "/products", delta.Token, nil)
+		assert.Equal(t, http.StatusForbidden, r.Status, "an offboarded tenant's token still works: %s", r.Body)
+		assert.Equal(t, http.StatusNotFound, c.do("GET", "/tenant-config/delta", "", nil).Status, "an offboarded tenant must have no configuration")
+		assert.Eventually(t, func() bool {
+			return c.do("GET", gamma.APIURL+"/products", gamma.Token, nil).Status == http.StatusNotFound
+		}, 5*time.Second, 100*time.Millisecond, "the offboarded silo tenant's API must be removed")
+		_, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("tenantforge-dev-tenant-" + gamma.ID + "-data")})
+		assert.Error(t, err, "the offboarded silo tenant's table must be removed")
+		again := register(t, c, s, "delta", "standard")
+		assert.NotEqual(t, delta.ID, again.ID, "a tenant id must never be reused")
+		r = c.do("GET", "/products", again.Token, nil)
+		require.Equal(t, http.StatusOK, r.Status)
+		assert.Len(t, r.json(t)["items"], 0, "a new tenant with an old name must not inherit the old tenant's data")
+	})
+
 	t.Run("every data access carried the caller's tenant", func(t *testing.T) {
 		requests := map[string]devstack.Request{}
 		for _, r := range s.Requests.Requests() {
@@ -439,6 +489,14 @@ func TestLocalSaaS(t *testing.T) {
 				continue
 			}
 			req, ok := requests[a.RequestID]
+			if a.Principal == "control-plane-tenants" {
+				// The offboarding purge: only the offboarded tenant's partition.
+				require.True(t, ok, "a purge access belongs to no gateway request")
+				for _, k := range a.LeadingKeys {
+					require.Equal(t, "/tenants/"+k, req.Path, "offboarding %s touched partition %s", req.Path, k)
+				}
+				continue
+			}
 			require.True(t, ok, "a data access (%s by %s) belongs to no gateway request", a.Operation, a.Principal)
 			require.Equal(t, req.TenantID, a.Tenant, "request %s of tenant %s used credentials of tenant %s", req.ID, req.TenantID, a.Tenant)
 			for _, k := range a.LeadingKeys {
@@ -447,8 +505,12 @@ func TestLocalSaaS(t *testing.T) {
 			checked++
 		}
 		assert.Greater(t, checked, 1000, "the audit must have seen the run's data accesses")
+		pooledIDs := []string{alpha.ID, beta.ID, delta.ID}
+		if tn, err := s.Registry.GetByName(context.Background(), "delta"); err == nil {
+			pooledIDs = append(pooledIDs, tn.TenantID) // registered again after offboarding
+		}
 		for _, is := range s.STS.Issued {
-			assert.Contains(t, []string{alpha.ID, beta.ID, delta.ID}, is.TenantID, "STS vended credentials for a tenant that made no pooled request")
+			assert.Contains(t, pooledIDs, is.TenantID, "STS vended credentials for a tenant that made no pooled request")
 			assert.Equal(t, "tenant-"+is.TenantID, is.SessionName)
 		}
 		t.Logf("audited %d tenant data accesses; STS vended %d sessions", checked, len(s.STS.Issued))
@@ -524,7 +586,7 @@ func load(t *testing.T, c *client, tenants []*tenant) {
 				cl := &client{t: t, base: tn.APIURL, http: c.http}
 				mine.mu.Lock()
 				var id string
-				if n := len(mine.ids); n > 0 && i%3 != 0 {
+				if n := len(mine.ids); n > 0 && (i/len(tenants))%3 != 0 { // a third of each tenant's requests write
 					id = mine.ids[i%n]
 				}
 				mine.mu.Unlock()
