@@ -20,8 +20,12 @@ test: build npm vet unit ## the one test command: build, vet, unit and integrati
 npm: node_modules/.package-lock.json
 
 # The pinned Node stand-ins and checkers the tests run (package-lock.json).
+# npm ci empties node_modules first, through a link too: a node_modules that
+# links to a shared install (another checkout's) is never reinstalled here.
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	@if [ -L node_modules ]; then \
+		echo "node_modules links to $$(readlink node_modules); not running npm ci through the link (run it there if package-lock.json changed)" >&2; \
+	else npm ci --no-audit --no-fund; fi
 
 vet:
 	$(GO) vet ./...
