@@ -43,7 +43,8 @@ plan-update: build ## refresh the golden plans in tests/golden (and docs/plan-de
 # The local SaaS is derived from the dev stack's offline plan (build), runs
 # cognito-local (npm) and keeps its data in build/dev.
 dev: build npm ## run the whole SaaS locally: web app and API on http://127.0.0.1:8080 (TENANTFORGE_DEV_PORT)
-	$(GO) run ./cmd/dev -stack $(STACK) -data build/dev
+	$(GO) build -o build/bin/dev ./cmd/dev
+	build/bin/dev -stack $(STACK) -data build/dev
 
 dev-reset: ## forget the local SaaS's data (tenants, users, products, orders) in build/dev
 	@if [ -f build/dev/dev.pid ] && kill -0 "$$(sed -n 's/.*"pid":\([0-9]*\).*/\1/p' build/dev/dev.pid)" 2>/dev/null; then \
