@@ -12,7 +12,7 @@ JUNIT ?=
 # Extra flags of `tenantctl rollout` (wave size, report format).
 ROLLOUT_FLAGS ?=
 
-.PHONY: help build test npm vet unit plan plan-update dev preview up rollout release lint bench clean
+.PHONY: help build test npm vet unit plan plan-update dev dev-reset preview up rollout release lint bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -25,8 +25,12 @@ test: build npm vet unit ## the one test command: build, vet, unit and integrati
 npm: node_modules/.package-lock.json
 
 # The pinned Node stand-ins and checkers the tests run (package-lock.json).
+# npm ci empties node_modules first, through a link too: a node_modules that
+# links to a shared install (another checkout's) is never reinstalled here.
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	@if [ -L node_modules ]; then \
+		echo "node_modules links to $$(readlink node_modules); not running npm ci through the link (run it there if package-lock.json changed)" >&2; \
+	else npm ci --no-audit --no-fund; fi
 
 vet:
 	$(GO) vet ./...
@@ -46,10 +50,16 @@ plan-update: build ## refresh the golden plans in tests/golden (and docs/plan-de
 	$(GO) run ./cmd/plan -out $(PLAN) -artifacts $(LAMBDAS) -golden tests/golden
 	@if [ -f $(PLAN)/dev.svg ]; then cp $(PLAN)/dev.svg docs/plan-dev.svg; fi
 
-dev: ## run the whole SaaS locally (arrives with the local-SaaS issue)
-	@echo "make dev: the local SaaS (local Cognito, local DynamoDB, local gateway and web app) is not built yet." >&2
-	@echo "Until it lands, 'make plan' shows what each stack creates and 'make test' runs the suite." >&2
-	@exit 2
+# The local SaaS is derived from the dev stack's offline plan (build), runs
+# cognito-local (npm) and keeps its data in build/dev.
+dev: build npm ## run the whole SaaS locally: web app and API on http://127.0.0.1:8080 (TENANTFORGE_DEV_PORT)
+	$(GO) build -o build/bin/dev ./cmd/dev
+	build/bin/dev -stack $(STACK) -data build/dev
+
+dev-reset: ## forget the local SaaS's data (tenants, users, products, orders) in build/dev
+	@if [ -f build/dev/dev.pid ] && kill -0 "$$(sed -n 's/.*"pid":\([0-9]*\).*/\1/p' build/dev/dev.pid)" 2>/dev/null; then \
+		echo "make dev is running (build/dev/dev.pid); stop it with Ctrl-C first" >&2; exit 1; fi
+	rm -rf build/dev
 
 preview: build ## pulumi preview of STACK (needs the Pulumi CLI and AWS credentials)
 	@command -v pulumi >/dev/null || { echo "install the Pulumi CLI first: https://www.pulumi.com/docs/install/" >&2; exit 1; }
