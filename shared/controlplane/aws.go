@@ -91,8 +91,8 @@ type GatewayKeys struct {
 	Client *apigateway.Client
 }
 
-// Create makes the tenant's key and puts it on the usage plan; if the
-// plan refuses it, the key is deleted again.
+// Create makes the tenant's key and puts it on the usage plan (none when
+// usagePlanID is empty); if the plan refuses it, the key is deleted again.
 func (g *GatewayKeys) Create(ctx context.Context, tenantID, usagePlanID string) (string, string, error) {
 	raw := make([]byte, 30)
 	_, _ = rand.Read(raw)
@@ -103,6 +103,9 @@ func (g *GatewayKeys) Create(ctx context.Context, tenantID, usagePlanID string) 
 	})
 	if err != nil {
 		return "", "", err
+	}
+	if usagePlanID == "" {
+		return aws.ToString(key.Id), value, nil // a silo tenant's key, attached when its stack exists
 	}
 	if _, err := g.Client.CreateUsagePlanKey(ctx, &apigateway.CreateUsagePlanKeyInput{
 		UsagePlanId: aws.String(usagePlanID), KeyId: key.Id, KeyType: aws.String("API_KEY"),

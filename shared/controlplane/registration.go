@@ -151,10 +151,17 @@ func (r *Registrar) Register(ctx context.Context, in Registration) (*registry.Re
 	plan := r.Tiers[in.Tier]
 	if plan.UsagePlanID == "" && r.PlanIDs != nil {
 		ids, err := r.PlanIDs(ctx)
-		if err != nil || ids[in.Tier] == "" {
-			return nil, fmt.Errorf("%w: no usage plan for tier %s: %v", ErrUnavailable, in.Tier, err)
+		if err != nil {
+			return nil, fmt.Errorf("%w: reading the usage plans: %v", ErrUnavailable, err)
 		}
 		plan.UsagePlanID = ids[in.Tier]
+	}
+	// A pooled tier's key goes on the platform API's plan of the tier. The
+	// platform API has no plan for a silo tier: the key stays on no plan
+	// until the tenant's own stack exists and provisioning attaches it to
+	// that stack's plan (tenantctl provision).
+	if plan.UsagePlanID == "" && plan.Deployment != tenancy.DeploymentSilo {
+		return nil, fmt.Errorf("%w: no usage plan for tier %s", ErrUnavailable, in.Tier)
 	}
 	rec, resumed, err := r.reserve(ctx, in)
 	if err != nil {

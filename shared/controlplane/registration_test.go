@@ -233,6 +233,25 @@ func TestRegisterSiloTenantRequestsProvisioning(t *testing.T) {
 	assert.Equal(t, []string{"TenantRegistered:globex", "TenantProvisioningRequested:globex"}, f.events.published)
 }
 
+// The platform API has usage plans for pooled tiers only: a silo tenant
+// registers with its key on no plan, for provisioning to attach it to its
+// own stack's plan, instead of failing for want of a plan.
+func TestSiloTierNeedsNoPlatformUsagePlan(t *testing.T) {
+	f := newFixture(t)
+	f.reg.Tiers = map[string]TierPlan{"basic": {Deployment: tenancy.DeploymentPool}, "platinum": {Deployment: tenancy.DeploymentSilo}}
+	f.reg.PlanIDs = func(context.Context) (map[string]string, error) { return map[string]string{"basic": "plan-basic"}, nil }
+	rec, err := f.reg.Register(context.Background(), reg("globex", "admin@globex.example", "platinum"))
+	require.NoError(t, err, "a silo tenant could not sign up on a platform without a plan for its tier")
+	assert.Equal(t, registry.StatusProvisioning, rec.Status)
+	plan, ok := f.keys.live[rec.APIKeyID]
+	require.True(t, ok, "the silo tenant has no API key")
+	assert.Empty(t, plan, "a silo key must wait on no plan for its own stack's plan")
+
+	f.reg.PlanIDs = func(context.Context) (map[string]string, error) { return map[string]string{}, nil }
+	_, err = f.reg.Register(context.Background(), reg("acme", "admin@acme.example", "basic"))
+	assert.ErrorIs(t, err, ErrUnavailable, "a pooled tier without its plan must not sign tenants up with unlimited keys")
+}
+
 func TestTheSameRequestTwiceGivesOneTenant(t *testing.T) {
 	f := newFixture(t)
 	_, err := f.reg.Register(context.Background(), reg("acme", "admin@acme.example", "basic"))
