@@ -1,8 +1,11 @@
 package auth
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +16,7 @@ import (
 
 	"github.com/tenantforge/tenantforge/internal/localdynamo"
 	"github.com/tenantforge/tenantforge/shared/auth/authtest"
+	"github.com/tenantforge/tenantforge/shared/obs"
 	"github.com/tenantforge/tenantforge/shared/registry"
 	"github.com/tenantforge/tenantforge/shared/tenancy"
 )
@@ -206,4 +210,39 @@ func TestRegistryTenantsMapsTheRecord(t *testing.T) {
 	assert.Equal(t, &Tenant{ID: "acme", Name: "acme", Tier: "basic", Status: "active", APIKeyValue: "k"}, got)
 	_, err = RegistryTenants{Store: store}.Tenant(context.Background(), "nobody")
 	assert.ErrorIs(t, err, ErrTenantNotFound, "an unknown tenant is denied, not an outage")
+}
+
+// The stack's denial metric filter matches {$.decision = "deny" ||
+// $.decision = "unauthorized"} on these lines (infra/observability.go).
+func TestDecisionsAreLoggedWithoutTheToken(t *testing.T) {
+	f := newFixture(t)
+	var buf bytes.Buffer
+	f.auth.Logger = obs.NewLogger(&buf)
+	allowed := f.request(t, nil)
+	_, err := f.auth.Handle(context.Background(), allowed)
+	require.NoError(t, err)
+	f.reg.set(Tenant{ID: "acme", Tier: "basic", Status: StatusSuspended, APIKeyValue: "k"})
+	f.auth = NewAuthorizer(f.auth.verifier, NewCachedTenants(f.reg, 0, nil), 0)
+	f.auth.Logger = obs.NewLogger(&buf)
+	_, err = f.auth.Handle(context.Background(), f.request(t, nil))
+	require.NoError(t, err)
+	_, err = f.auth.Handle(context.Background(), events.APIGatewayCustomAuthorizerRequestTypeRequest{MethodArn: methodArn,
+		Headers: map[string]string{"Authorization": "Bearer garbage.token.value"}})
+	require.Error(t, err)
+
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	require.Len(t, lines, 3, "one line per authorization")
+	var decisions []string
+	for _, l := range lines {
+		var doc map[string]any
+		require.NoError(t, json.Unmarshal([]byte(l), &doc))
+		decisions = append(decisions, doc["decision"].(string))
+		assert.NotContains(t, l, strings.TrimPrefix(allowed.Headers["Authorization"], "Bearer "), "the caller's token reached the logs")
+		assert.NotContains(t, l, "garbage.token.value")
+	}
+	assert.Equal(t, []string{"allow", "deny", "unauthorized"}, decisions)
+	var deny map[string]any
+	require.NoError(t, json.Unmarshal([]byte(lines[1]), &deny))
+	assert.Equal(t, "acme", deny["tenant_id"])
+	assert.Equal(t, "tenant is suspended", deny["reason"])
 }

@@ -160,6 +160,12 @@ func Start(ctx context.Context, name string) (context.Context, *Subsegment) {
 	return DefaultTracer().Start(ctx, name)
 }
 
+// Current returns the innermost subsegment of ctx, or nil.
+func Current(ctx context.Context) *Subsegment {
+	s, _ := ctx.Value(segmentKey{}).(*Subsegment)
+	return s
+}
+
 // Annotate adds an indexed annotation.
 func (s *Subsegment) Annotate(key string, value any) {
 	if s == nil {
