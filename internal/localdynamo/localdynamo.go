@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	miniserver "github.com/truora/minidyn/server"
 
+	"github.com/tenantforge/tenantforge/shared/billing"
 	"github.com/tenantforge/tenantforge/shared/tenancy"
 )
 
@@ -59,6 +60,11 @@ func (l *Local) CreateDataTable(ctx context.Context, name string) error {
 // CreateRegistryTable creates a tenant registry table (pk).
 func (l *Local) CreateRegistryTable(ctx context.Context, name string) error {
 	return l.create(ctx, name, tenancy.RegistryPartitionKey, "")
+}
+
+// CreateUsageTable creates a tenant-usage table (tenantId, day).
+func (l *Local) CreateUsageTable(ctx context.Context, name string) error {
+	return l.create(ctx, name, billing.PartitionKey, billing.SortKey)
 }
 
 func (l *Local) create(ctx context.Context, name, hash, rng string) error {

@@ -1,6 +1,7 @@
 // Command tenants serves the SystemAdmin's tenant routes: list, get,
 // suspend and activate (shared/controlplane). A TenantAdmin may read its
-// own tenant. Environment: REGISTRY_TABLE, USER_POOL_ID.
+// own tenant, and SystemAdmins read a tenant's daily usage and estimated
+// cost. Environment: REGISTRY_TABLE, USER_POOL_ID, USAGE_TABLE.
 package main
 
 import (
@@ -12,6 +13,7 @@ import (
 
 	"github.com/tenantforge/tenantforge/shared/app"
 	"github.com/tenantforge/tenantforge/shared/awsenv"
+	"github.com/tenantforge/tenantforge/shared/billing"
 	"github.com/tenantforge/tenantforge/shared/controlplane"
 	"github.com/tenantforge/tenantforge/shared/httpx"
 	"github.com/tenantforge/tenantforge/shared/registry"
@@ -20,16 +22,18 @@ import (
 func main() { app.Serve("tenants", setup) }
 
 func setup() (*httpx.Router, error) {
-	table, pool := os.Getenv("REGISTRY_TABLE"), os.Getenv("USER_POOL_ID")
-	if table == "" || pool == "" {
-		return nil, errors.New("REGISTRY_TABLE and USER_POOL_ID must be set")
+	table, pool, usage := os.Getenv("REGISTRY_TABLE"), os.Getenv("USER_POOL_ID"), os.Getenv("USAGE_TABLE")
+	if table == "" || pool == "" || usage == "" {
+		return nil, errors.New("REGISTRY_TABLE, USER_POOL_ID and USAGE_TABLE must be set")
 	}
 	cfg, err := awsenv.Config()
 	if err != nil {
 		return nil, err
 	}
+	db := dynamodb.NewFromConfig(cfg)
 	t := &controlplane.Tenants{
-		Registry: registry.New(dynamodb.NewFromConfig(cfg), table),
+		Registry: registry.New(db, table),
+		Usage:    &billing.Store{DB: db, Table: usage},
 		Users:    &controlplane.CognitoDirectory{Client: cip.NewFromConfig(cfg), UserPoolID: pool},
 	}
 	return t.Router(app.Logger()), nil

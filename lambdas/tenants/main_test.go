@@ -10,8 +10,8 @@ import (
 func TestSetup(t *testing.T) {
 	t.Setenv("REGISTRY_TABLE", "")
 	_, err := setup()
-	assert.ErrorContains(t, err, "REGISTRY_TABLE and USER_POOL_ID must be set")
-	for k, v := range map[string]string{"REGISTRY_TABLE": "r", "USER_POOL_ID": "p", "AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "s"} {
+	assert.ErrorContains(t, err, "REGISTRY_TABLE, USER_POOL_ID and USAGE_TABLE must be set")
+	for k, v := range map[string]string{"REGISTRY_TABLE": "r", "USER_POOL_ID": "p", "USAGE_TABLE": "u", "AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "s"} {
 		t.Setenv(k, v)
 	}
 	r, err := setup()

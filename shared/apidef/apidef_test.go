@@ -84,7 +84,8 @@ func TestPlatformDefinitionMergesControlPlaneAndApplication(t *testing.T) {
 	assert.Contains(t, got, "POST /registrations registration")
 	assert.Contains(t, got, "GET /tenant-config/{tenantName} registration")
 	assert.Contains(t, got, "POST /tenants/{tenantId}/suspend tenants")
-	assert.Len(t, routes, 16)
+	assert.Contains(t, got, "GET /tenants/{tenantId}/usage tenants")
+	assert.Len(t, routes, 17)
 	for _, r := range tenancy.Routes {
 		if r.Public {
 			assert.Contains(t, got, r.Method+" "+r.Path+" registration", "public route %s %s must be on the platform API", r.Method, r.Path)
