@@ -35,6 +35,10 @@ type ControlPlaneArgs struct {
 	CacheSeconds      int
 	Functions         FunctionsConfig
 	LogRetentionDays  int
+	// UsageTable holds the daily usage records the tenants function serves
+	// (TenantUsage).
+	UsageTable    pulumi.StringInput
+	UsageTableArn pulumi.StringOutput
 }
 
 // ControlPlaneServices are the control plane's functions (lambdas/<name>).
@@ -42,8 +46,8 @@ var ControlPlaneServices = []string{"registration", "tenants"}
 
 // NewControlPlane registers the control plane's functions.
 func NewControlPlane(ctx *pulumi.Context, name string, args *ControlPlaneArgs, opts ...pulumi.ResourceOption) (*ControlPlane, error) {
-	if args == nil || args.Region == "" || args.Partition == "" {
-		return nil, errors.New("control plane: args with Region and Partition are required")
+	if args == nil || args.Region == "" || args.Partition == "" || args.UsageTable == nil {
+		return nil, errors.New("control plane: args with Region, Partition and UsageTable are required")
 	}
 	deployments := map[string]string{}
 	for tier, t := range args.Tiers {
@@ -94,8 +98,11 @@ func NewControlPlane(ctx *pulumi.Context, name string, args *ControlPlaneArgs, o
 		MemoryMB:         args.Functions.MemoryMB,
 		TimeoutSeconds:   args.Functions.TimeoutSeconds,
 		LogRetentionDays: args.LogRetentionDays,
-		Environment:      pulumi.StringMap{"REGISTRY_TABLE": args.RegistryTable, "USER_POOL_ID": args.UserPoolID},
-		Policies:         map[string]pulumi.StringInput{"control-plane": tenantsPolicy},
+		Environment:      pulumi.StringMap{"REGISTRY_TABLE": args.RegistryTable, "USER_POOL_ID": args.UserPoolID, "USAGE_TABLE": args.UsageTable},
+		Policies: map[string]pulumi.StringInput{
+			"control-plane": tenantsPolicy,
+			"usage-read":    args.UsageTableArn.ApplyT(func(arn string) (string, error) { return UsageReadPolicy(arn).JSON() }).(pulumi.StringOutput),
+		},
 	}, pulumi.Parent(c))
 	if err != nil {
 		return nil, err

@@ -23,6 +23,11 @@ type Function struct {
 	InvokeArn    pulumi.StringOutput `pulumi:"invokeArn"`
 	RoleArn      pulumi.StringOutput `pulumi:"roleArn"`
 	RoleName     pulumi.StringOutput `pulumi:"roleName"`
+
+	// Name and LogGroupName are the plain physical names, known before
+	// deployment (alarms, dashboards and log metric filters use them).
+	Name         string
+	LogGroupName string
 }
 
 // FunctionArgs configures a Function.
@@ -64,12 +69,12 @@ func NewFunction(ctx *pulumi.Context, name string, args *FunctionArgs, opts ...p
 	case !validRetention(args.LogRetentionDays):
 		return nil, fmt.Errorf("function %s: LogRetentionDays must be a CloudWatch Logs retention", name)
 	}
-	c := &Function{}
+	c := &Function{Name: args.Name, LogGroupName: "/aws/lambda/" + args.Name}
 	if err := ctx.RegisterComponentResource("tenantforge:app:Function", name, c, opts...); err != nil {
 		return nil, err
 	}
 	logGroup, err := cloudwatch.NewLogGroup(ctx, name+"-logs", &cloudwatch.LogGroupArgs{
-		Name:            pulumi.String("/aws/lambda/" + args.Name),
+		Name:            pulumi.String(c.LogGroupName),
 		RetentionInDays: pulumi.Int(args.LogRetentionDays),
 	}, pulumi.Parent(c))
 	if err != nil {

@@ -26,6 +26,9 @@ const (
 	OutLayerArn          = "sharedLayerArn"
 	OutUsagePlanIDs      = "usagePlanIds"
 	OutTenantRoleArn     = "tenantAccessRoleArn"
+	OutAlarmTopicArn     = "alarmTopicArn"
+	OutDashboardName     = "dashboardName"
+	OutUsageTableName    = "usageTableName"
 
 	OutTenantID      = "tenantId"
 	OutTenantTier    = "tenantTier"

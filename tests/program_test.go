@@ -48,7 +48,7 @@ func TestPlatformStackResourceSet(t *testing.T) {
 	assert.Equal(t, map[string]int{
 		typeProvider:                            2, // regional and us-east-1
 		typeShared:                              1,
-		typeTable:                               2, // tenant registry, pooled data
+		typeTable:                               3, // tenant registry, pooled data, tenant usage
 		typeDataStore:                           1,
 		typeEventBus:                            1,
 		typeAudit:                               1,
@@ -60,11 +60,11 @@ func TestPlatformStackResourceSet(t *testing.T) {
 		typeUser:                                1, // the stack's SystemAdmin
 		typeUserGroup:                           1,
 		typeAuthz:                               1,
-		typeFunction:                            5, // authorizer, pool products, pool orders, registration, tenants
-		typeLambda:                              5,
-		typeRole:                                7,  // five execution roles, the tenant access role, API Gateway's logs role
-		typeRolePol:                             11, // logs and traces of each function; registry read; assume tenant role x2; tenant data; control plane x2
-		typeLogGroup:                            6,  // five functions and the API's access logs
+		typeFunction:                            6, // authorizer, pool products, pool orders, registration, tenants, usage
+		typeLambda:                              6,
+		typeRole:                                8,  // six execution roles, the tenant access role, API Gateway's logs role
+		typeRolePol:                             14, // logs and traces of each function; registry read; assume tenant role x2; tenant data; control plane x2; usage; usage read
+		typeLogGroup:                            7,  // six functions and the API's access logs
 		"tenantforge:controlplane:ControlPlane": 1,
 		"aws:dynamodb/tableItem:TableItem":      1, // the usage plan ids for the control plane
 		typeGroup2:                              1,
@@ -75,11 +75,20 @@ func TestPlatformStackResourceSet(t *testing.T) {
 		typeStage:                               1,
 		typeMethodSet:                           1,
 		typeUsagePlan:                           3, // one per pooled tier
-		typePermission:                          5, // four functions and the authorizer
+		typePermission:                          6, // four functions and the authorizer for the API, the usage function for its schedule
 		typeAccount:                             1,
 		"aws:iam/rolePolicyAttachment:RolePolicyAttachment": 1,
 		"tenantforge:app:SharedLayer":                       1,
 		"aws:lambda/layerVersion:LayerVersion":              1,
+		"tenantforge:obs:TenantUsage":                       1,
+		"tenantforge:obs:Observability":                     1,
+		"aws:cloudwatch/eventRule:EventRule":                3,  // the usage schedule; provisioned and provisioning-failed counters
+		"aws:cloudwatch/eventTarget:EventTarget":            1,  // the usage function
+		"aws:cloudwatch/logMetricFilter:LogMetricFilter":    3,  // API throttles, registration failures, authorizer denials
+		"aws:cloudwatch/metricAlarm:MetricAlarm":            19, // errors and throttles of 6 functions; API 5xx rate and p99; 3 tables; registrations; provisioning
+		"aws:cloudwatch/queryDefinition:QueryDefinition":    2,
+		"aws:cloudwatch/dashboard:Dashboard":                1,
+		"aws:sns/topic:Topic":                               1, // alarms; no email subscription unless configured
 	}, rec.CountByType(), "the dev platform stack registers a different resource set than its config asks for")
 	assert.Empty(t, rec.OfType(typeVpc), "the VPC is off by default: a NAT gateway costs money every hour")
 	assert.Equal(t, "tenantforge-dev-registry", rec.Outputs[infra.OutRegistryTableName])
@@ -217,7 +226,7 @@ func TestDeletionProtectionOutsideDev(t *testing.T) {
 	for env, protected := range map[string]bool{"dev": false, "prod": true} {
 		rec := run(t, "dev", stackConfig(t, "dev", "environment", env), nil)
 		tables := rec.OfType(typeTable)
-		require.Len(t, tables, 2)
+		require.Len(t, tables, 3)
 		tables = append(tables, run(t, "dev-tenant-x", stackConfig(t, "dev-tenant-example", "environment", env), platformOutputs(t)).OfType(typeTable)...)
 		for _, table := range tables {
 			assert.Equal(t, protected, table.Input("deletionProtectionEnabled"), "%s: table %s deletion protection", env, table.Name)

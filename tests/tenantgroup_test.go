@@ -36,9 +36,10 @@ func TestPoolFunctionsHaveNoDataPermissions(t *testing.T) {
 		}
 		lambda := find(t, rec, typeLambda, "pool-"+fn)
 		assert.Equal(t, map[string]any{"variables": map[string]any{
-			"TENANCY":         "pool",
-			"TABLE_NAME":      "tenantforge-dev-pooled-data",
-			"TENANT_ROLE_ARN": access.Output("arn"),
+			"TENANCY":                       "pool",
+			"TABLE_NAME":                    "tenantforge-dev-pooled-data",
+			"TENANTFORGE_METRICS_NAMESPACE": "tenantforge",
+			"TENANT_ROLE_ARN":               access.Output("arn"),
 		}}, lambda.Input("environment"), "the computed tenant role ARN must be the role's real ARN")
 		assert.Equal(t, "tenantforge-dev-pool-"+fn, lambda.Input("name"))
 		assert.Nil(t, lambda.Input("reservedConcurrentExecutions"), "the pool group shares the account's concurrency")
@@ -88,6 +89,7 @@ func TestSiloGroupOwnsItsTableAndConcurrency(t *testing.T) {
 		assert.Equal(t, float64(20), lambda.Input("reservedConcurrentExecutions"), "reserved concurrency comes from the platinum tier")
 		assert.Equal(t, map[string]any{"variables": map[string]any{
 			"TENANCY": "silo", "TENANT_ID": "example", "TABLE_NAME": "tenantforge-dev-tenant-example-data",
+			"TENANTFORGE_METRICS_NAMESPACE": "tenantforge",
 		}}, lambda.Input("environment"))
 	}
 	for _, r := range rec.Resources {
