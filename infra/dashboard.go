@@ -29,7 +29,8 @@ type DashboardSpec struct {
 	Functions []string
 	Tables    []string
 	// ProvisionedRule and ProvisioningFailedRule are EventBridge rule names
-	// whose MatchedEvents count provisioning outcomes.
+	// whose MatchedEvents count provisioning outcomes (platform stack only:
+	// without them the sign-in, sign-up and provisioning row is left out).
 	ProvisionedRule, ProvisioningFailedRule string
 	// PipelineSucceededRule and PipelineFailedRule, when set, count the
 	// pipeline's executions.
@@ -108,22 +109,24 @@ func DashboardBody(s DashboardSpec) (string, error) {
 		top("Top tenants by write capacity", "SUM", obs.MetricWriteCapacity, usageDims...),
 		top("Top tenants by read capacity", "SUM", obs.MetricReadCapacity, usageDims...))
 
-	text("## Sign-in, sign-up and provisioning")
-	lifecycle := []widget{
-		metricWidget("Authorizer denials", "Sum", [][]any{{ns, obs.MetricAuthorizerDenials}}),
-		metricWidget("Registration failures", "Sum", [][]any{{ns, obs.MetricRegistrationFailures}}),
-		metricWidget("Provisioning outcomes", "Sum", [][]any{
-			{"AWS/Events", "MatchedEvents", "RuleName", s.ProvisionedRule, map[string]any{"label": "provisioned"}},
-			{"AWS/Events", "MatchedEvents", "RuleName", s.ProvisioningFailedRule, map[string]any{"label": "failed"}},
-		}),
+	if s.ProvisionedRule != "" {
+		text("## Sign-in, sign-up and provisioning")
+		lifecycle := []widget{
+			metricWidget("Authorizer denials", "Sum", [][]any{{ns, obs.MetricAuthorizerDenials}}),
+			metricWidget("Registration failures", "Sum", [][]any{{ns, obs.MetricRegistrationFailures}}),
+			metricWidget("Provisioning outcomes", "Sum", [][]any{
+				{"AWS/Events", "MatchedEvents", "RuleName", s.ProvisionedRule, map[string]any{"label": "provisioned"}},
+				{"AWS/Events", "MatchedEvents", "RuleName", s.ProvisioningFailedRule, map[string]any{"label": "failed"}},
+			}),
+		}
+		if s.PipelineSucceededRule != "" {
+			lifecycle = append(lifecycle, metricWidget("Pipeline executions", "Sum", [][]any{
+				{"AWS/Events", "MatchedEvents", "RuleName", s.PipelineSucceededRule, map[string]any{"label": "succeeded"}},
+				{"AWS/Events", "MatchedEvents", "RuleName", s.PipelineFailedRule, map[string]any{"label": "failed"}},
+			}))
+		}
+		row(lifecycle...)
 	}
-	if s.PipelineSucceededRule != "" {
-		lifecycle = append(lifecycle, metricWidget("Pipeline executions", "Sum", [][]any{
-			{"AWS/Events", "MatchedEvents", "RuleName", s.PipelineSucceededRule, map[string]any{"label": "succeeded"}},
-			{"AWS/Events", "MatchedEvents", "RuleName", s.PipelineFailedRule, map[string]any{"label": "failed"}},
-		}))
-	}
-	row(lifecycle...)
 
 	text("## APIs, functions and tables")
 	var apiCount, apiErrors, apiLatency [][]any

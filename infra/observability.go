@@ -66,10 +66,11 @@ type ObservabilityArgs struct {
 	// Tables are the DynamoDB table names watched for throttling.
 	Tables []string
 	// Authorizer and Registration are the functions whose logs are counted
-	// (denials, failed sign-ups).
+	// (denials, failed sign-ups), and EventBusName the tenant lifecycle bus
+	// (provisioning outcomes): the platform stack has them, a silo tenant's
+	// stack does not (nil).
 	Authorizer, Registration *Function
-	// EventBusName is the tenant lifecycle bus (provisioning outcomes).
-	EventBusName pulumi.StringInput
+	EventBusName             pulumi.StringInput
 	// CostProvider manages the cost allocation tag (the us-east-1 provider:
 	// Cost Explorer is a global service).
 	CostProvider pulumi.ProviderResource
@@ -80,10 +81,14 @@ func NewObservability(ctx *pulumi.Context, name string, args *ObservabilityArgs,
 	if args == nil {
 		return nil, errors.New("observability: args are required")
 	}
-	if args.Authorizer == nil || args.Registration == nil || args.EventBusName == nil || len(args.Functions) == 0 || len(args.APIs) == 0 {
-		return nil, fmt.Errorf("observability %s: Functions, APIs, Authorizer, Registration and EventBusName are required", name)
+	if len(args.Functions) == 0 || len(args.APIs) == 0 {
+		return nil, fmt.Errorf("observability %s: Functions and APIs are required", name)
 	}
-	if args.Config.ActivateCostTag && args.CostProvider == nil {
+	platform := args.Authorizer != nil && args.Registration != nil && args.EventBusName != nil
+	if !platform && (args.Authorizer != nil || args.Registration != nil || args.EventBusName != nil) {
+		return nil, fmt.Errorf("observability %s: Authorizer, Registration and EventBusName go together (the platform stack's)", name)
+	}
+	if args.Config.ActivateCostTag && args.Authorizer != nil && args.CostProvider == nil {
 		return nil, fmt.Errorf("observability %s: activating the cost tag needs CostProvider", name)
 	}
 	cfg := args.Config
@@ -195,36 +200,7 @@ func NewObservability(ctx *pulumi.Context, name string, args *ObservabilityArgs,
 			return nil, err
 		}
 	}
-	// Failed sign-ups (5xx on POST /registrations) and authorizer denials, from the functions' JSON logs.
-	registrations, err := cloudwatch.NewLogMetricFilter(ctx, name+"-registration-failures", &cloudwatch.LogMetricFilterArgs{
-		Name: pulumi.String(args.Namer.Name("registration-failures", 512)), LogGroupName: pulumi.String(args.Registration.LogGroupName),
-		Pattern: pulumi.String(registrationFailuresFilterExpr),
-		MetricTransformation: &cloudwatch.LogMetricFilterMetricTransformationArgs{
-			Namespace: pulumi.String(cfg.Namespace), Name: pulumi.String(obs.MetricRegistrationFailures), Value: pulumi.String("1"),
-			DefaultValue: pulumi.String("0"), Unit: pulumi.String("Count"),
-		},
-	}, parent, pulumi.DependsOn([]pulumi.Resource{args.Registration}))
-	if err != nil {
-		return nil, err
-	}
-	if err := alarm("registration-failures", fmt.Sprintf("Tenant registrations failing (5xx) above %d in 5 minutes", cfg.Thresholds.RegistrationFailures),
-		&cloudwatch.MetricAlarmArgs{
-			Namespace: pulumi.String(cfg.Namespace), MetricName: pulumi.String(obs.MetricRegistrationFailures), Statistic: pulumi.String("Sum"),
-			Period: pulumi.Int(alarmPeriodSeconds), Threshold: pulumi.Float64(float64(cfg.Thresholds.RegistrationFailures)),
-		}, registrations); err != nil {
-		return nil, err
-	}
-	if _, err := cloudwatch.NewLogMetricFilter(ctx, name+"-authorizer-denials", &cloudwatch.LogMetricFilterArgs{
-		Name: pulumi.String(args.Namer.Name("authorizer-denials", 512)), LogGroupName: pulumi.String(args.Authorizer.LogGroupName),
-		Pattern: pulumi.String(authorizerDenialsFilterExpr),
-		MetricTransformation: &cloudwatch.LogMetricFilterMetricTransformationArgs{
-			Namespace: pulumi.String(cfg.Namespace), Name: pulumi.String(obs.MetricAuthorizerDenials), Value: pulumi.String("1"),
-			DefaultValue: pulumi.String("0"), Unit: pulumi.String("Count"),
-		},
-	}, parent, pulumi.DependsOn([]pulumi.Resource{args.Authorizer})); err != nil {
-		return nil, err
-	}
-	// Provisioning outcomes: rules whose MatchedEvents count them.
+	// rule registers an EventBridge rule whose MatchedEvents count events.
 	rule := func(key string, busName pulumi.StringInput, pattern map[string]any, description string) (string, error) {
 		ruleName := args.Namer.Name(key, 64)
 		body, err := json.Marshal(pattern)
@@ -239,23 +215,55 @@ func NewObservability(ctx *pulumi.Context, name string, args *ObservabilityArgs,
 		return ruleName, err
 	}
 	spec := DashboardSpec{Region: args.Region, Namespace: cfg.Namespace, Tiers: args.Tiers, Services: args.Services, TopTenants: cfg.TopTenants, Tables: args.Tables}
-	if spec.ProvisionedRule, err = rule("provisioned", args.EventBusName,
-		map[string]any{"detail-type": []string{EventTenantProvisioned}}, "Counts tenants provisioned"); err != nil {
-		return nil, err
+	if platform {
+		// Failed sign-ups (5xx on POST /registrations) and authorizer denials, from the functions' JSON logs.
+		registrations, err := cloudwatch.NewLogMetricFilter(ctx, name+"-registration-failures", &cloudwatch.LogMetricFilterArgs{
+			Name: pulumi.String(args.Namer.Name("registration-failures", 512)), LogGroupName: pulumi.String(args.Registration.LogGroupName),
+			Pattern: pulumi.String(registrationFailuresFilterExpr),
+			MetricTransformation: &cloudwatch.LogMetricFilterMetricTransformationArgs{
+				Namespace: pulumi.String(cfg.Namespace), Name: pulumi.String(obs.MetricRegistrationFailures), Value: pulumi.String("1"),
+				DefaultValue: pulumi.String("0"), Unit: pulumi.String("Count"),
+			},
+		}, parent, pulumi.DependsOn([]pulumi.Resource{args.Registration}))
+		if err != nil {
+			return nil, err
+		}
+		if err := alarm("registration-failures", fmt.Sprintf("Tenant registrations failing (5xx) above %d in 5 minutes", cfg.Thresholds.RegistrationFailures),
+			&cloudwatch.MetricAlarmArgs{
+				Namespace: pulumi.String(cfg.Namespace), MetricName: pulumi.String(obs.MetricRegistrationFailures), Statistic: pulumi.String("Sum"),
+				Period: pulumi.Int(alarmPeriodSeconds), Threshold: pulumi.Float64(float64(cfg.Thresholds.RegistrationFailures)),
+			}, registrations); err != nil {
+			return nil, err
+		}
+		if _, err := cloudwatch.NewLogMetricFilter(ctx, name+"-authorizer-denials", &cloudwatch.LogMetricFilterArgs{
+			Name: pulumi.String(args.Namer.Name("authorizer-denials", 512)), LogGroupName: pulumi.String(args.Authorizer.LogGroupName),
+			Pattern: pulumi.String(authorizerDenialsFilterExpr),
+			MetricTransformation: &cloudwatch.LogMetricFilterMetricTransformationArgs{
+				Namespace: pulumi.String(cfg.Namespace), Name: pulumi.String(obs.MetricAuthorizerDenials), Value: pulumi.String("1"),
+				DefaultValue: pulumi.String("0"), Unit: pulumi.String("Count"),
+			},
+		}, parent, pulumi.DependsOn([]pulumi.Resource{args.Authorizer})); err != nil {
+			return nil, err
+		}
+		if spec.ProvisionedRule, err = rule("provisioned", args.EventBusName,
+			map[string]any{"detail-type": []string{EventTenantProvisioned}}, "Counts tenants provisioned"); err != nil {
+			return nil, err
+		}
+		if spec.ProvisioningFailedRule, err = rule("provisioning-failed", args.EventBusName,
+			map[string]any{"detail-type": []string{EventTenantProvisioningFailed}}, "Counts failed tenant provisioning"); err != nil {
+			return nil, err
+		}
+		if err := alarm("provisioning-failures", fmt.Sprintf("Tenant provisioning failures above %d in 5 minutes", cfg.Thresholds.ProvisioningFailures),
+			&cloudwatch.MetricAlarmArgs{
+				Namespace: pulumi.String("AWS/Events"), MetricName: pulumi.String("MatchedEvents"), Statistic: pulumi.String("Sum"),
+				Period: pulumi.Int(alarmPeriodSeconds), Threshold: pulumi.Float64(float64(cfg.Thresholds.ProvisioningFailures)),
+				Dimensions: pulumi.StringMap{"RuleName": pulumi.String(spec.ProvisioningFailedRule)},
+			}); err != nil {
+			return nil, err
+		}
 	}
-	if spec.ProvisioningFailedRule, err = rule("provisioning-failed", args.EventBusName,
-		map[string]any{"detail-type": []string{EventTenantProvisioningFailed}}, "Counts failed tenant provisioning"); err != nil {
-		return nil, err
-	}
-	if err := alarm("provisioning-failures", fmt.Sprintf("Tenant provisioning failures above %d in 5 minutes", cfg.Thresholds.ProvisioningFailures),
-		&cloudwatch.MetricAlarmArgs{
-			Namespace: pulumi.String("AWS/Events"), MetricName: pulumi.String("MatchedEvents"), Statistic: pulumi.String("Sum"),
-			Period: pulumi.Int(alarmPeriodSeconds), Threshold: pulumi.Float64(float64(cfg.Thresholds.ProvisioningFailures)),
-			Dimensions: pulumi.StringMap{"RuleName": pulumi.String(spec.ProvisioningFailedRule)},
-		}); err != nil {
-		return nil, err
-	}
-	if cfg.PipelineName != "" {
+	// The pipeline and the cost tag are the platform's, once per account.
+	if platform && cfg.PipelineName != "" {
 		for _, outcome := range []string{"SUCCEEDED", "FAILED"} {
 			ruleName, err := rule("pipeline-"+strings.ToLower(outcome), nil, map[string]any{
 				"source": []string{"aws.codepipeline"}, "detail-type": []string{CodePipelineExecutionChange},
@@ -282,15 +290,21 @@ func NewObservability(ctx *pulumi.Context, name string, args *ObservabilityArgs,
 	for _, api := range args.APIs {
 		spec.APIs = append(spec.APIs, api.Name)
 	}
-	body, err := DashboardBody(spec)
-	if err != nil {
-		return nil, err
-	}
-	dashboard, err := cloudwatch.NewDashboard(ctx, name+"-dashboard", &cloudwatch.DashboardArgs{
-		DashboardName: pulumi.String(args.Namer.Name("tenants", 255)), DashboardBody: pulumi.String(body),
-	}, parent)
-	if err != nil {
-		return nil, err
+	// One dashboard, on the platform stack: it shows every tenant, silo
+	// ones included (a dashboard costs money every month).
+	c.DashboardName = pulumi.String("").ToStringOutput()
+	if platform {
+		body, err := DashboardBody(spec)
+		if err != nil {
+			return nil, err
+		}
+		dashboard, err := cloudwatch.NewDashboard(ctx, name+"-dashboard", &cloudwatch.DashboardArgs{
+			DashboardName: pulumi.String(args.Namer.Name("tenants", 255)), DashboardBody: pulumi.String(body),
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		c.DashboardName = dashboard.DashboardName
 	}
 	for _, q := range []struct{ key, title, query string }{
 		{"tenant-errors", "a tenant's recent errors", QueryTenantErrors},
@@ -302,14 +316,14 @@ func NewObservability(ctx *pulumi.Context, name string, args *ObservabilityArgs,
 			return nil, err
 		}
 	}
-	if cfg.ActivateCostTag {
+	if platform && cfg.ActivateCostTag {
 		if _, err := costexplorer.NewCostAllocationTag(ctx, name+"-cost-tag", &costexplorer.CostAllocationTagArgs{
 			TagKey: pulumi.String(CostAllocationTagKey), Status: pulumi.String("Active"),
 		}, parent, pulumi.Provider(args.CostProvider)); err != nil {
 			return nil, err
 		}
 	}
-	c.AlarmTopicArn, c.DashboardName = topic.Arn, dashboard.DashboardName
+	c.AlarmTopicArn = topic.Arn
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{"alarmTopicArn": c.AlarmTopicArn, "dashboardName": c.DashboardName}); err != nil {
 		return nil, err
 	}

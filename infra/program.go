@@ -279,6 +279,22 @@ func ComposeTenant(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) error 
 	if err != nil {
 		return err
 	}
+	// The silo tenant's functions, API and table get their alarms here; its
+	// per-tenant metrics are on the platform's dashboard.
+	observability, err := NewObservability(ctx, "observability", &ObservabilityArgs{
+		Namer:     namer,
+		Config:    cfg.Observability,
+		Region:    cfg.Region,
+		Tiers:     []string{cfg.Tenant.Tier},
+		Services:  AppFunctions,
+		Functions: silo.Functions,
+		APIs:      []*Api{api},
+		Tables:    []string{namer.Name("data", MaxDynamoTableName)},
+	}, providers.RegionalOpt())
+	if err != nil {
+		return err
+	}
+	ctx.Export(OutAlarmTopicArn, observability.AlarmTopicArn)
 	ctx.Export(OutAPIURL, api.URL)
 	ctx.Export(OutUsagePlanIDs, api.UsagePlanIDs)
 	ctx.Export(OutTenantID, pulumi.String(cfg.Tenant.ID))

@@ -71,6 +71,18 @@ func TestEveryFunctionAPIAndTableHasAlarms(t *testing.T) {
 		assert.Contains(t, alarms, "ReadThrottleEvents", "table %s is not watched for throttling", table.Name)
 		assert.Contains(t, alarms, "WriteThrottleEvents", "table %s is not watched for throttling", table.Name)
 	}
+	// A silo tenant's stack: its functions, API and table too.
+	silo := run(t, "dev-tenant-example", stackConfig(t, "dev-tenant-example"), platformOutputs(t))
+	require.Len(t, silo.OfType(typeLambda), 2)
+	for _, fn := range silo.OfType(typeLambda) {
+		alarms := alarmsOn(silo, "FunctionName", fn.Input("name").(string))
+		assert.Len(t, alarms, 2, "silo function %s must have errors and throttles alarms", fn.Name)
+	}
+	siloAPI := alarmsOn(silo, "ApiName", "tenantforge-dev-tenant-example-tenant-api")
+	assert.Contains(t, siloAPI, "5XXError", "the silo API must have a 5xx rate alarm")
+	assert.Contains(t, siloAPI, "Latency", "the silo API must have a p99 alarm")
+	assert.Contains(t, alarmsOn(silo, "TableName", "tenantforge-dev-tenant-example-data"), "WriteThrottleEvents", "the silo table must be watched for throttling")
+
 	reg := find(t, rec, typeAlarm, "observability-registration-failures")
 	assert.Equal(t, obs.MetricRegistrationFailures, reg.Input("metricName"))
 	assert.Equal(t, "tenantforge", reg.Input("namespace"))

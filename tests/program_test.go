@@ -99,24 +99,29 @@ func TestPlatformStackResourceSet(t *testing.T) {
 func TestTenantStackResourceSet(t *testing.T) {
 	rec := run(t, "dev-tenant-example", stackConfig(t, "dev-tenant-example"), platformOutputs(t))
 	assert.Equal(t, map[string]int{
-		typeProvider:          2,
-		typePlatRef:           1,
-		typeStackRef:          1,
-		typeDataStore:         1,
-		typeTable:             1,
-		typeGroup2:            1,
-		typeFunction:          2,
-		typeLambda:            2,
-		typeRole:              2,
-		typeRolePol:           4,
-		typeLogGroup:          3,
-		"tenantforge:api:Api": 1,
-		typeRestAPI:           1,
-		typeDeployment:        1,
-		typeStage:             1,
-		typeMethodSet:         1,
-		typeUsagePlan:         1,
-		typePermission:        3,
+		typeProvider:                             2,
+		typePlatRef:                              1,
+		typeStackRef:                             1,
+		typeDataStore:                            1,
+		typeTable:                                1,
+		typeGroup2:                               1,
+		typeFunction:                             2,
+		typeLambda:                               2,
+		typeRole:                                 2,
+		typeRolePol:                              4,
+		typeLogGroup:                             3,
+		"tenantforge:api:Api":                    1,
+		typeRestAPI:                              1,
+		typeDeployment:                           1,
+		typeStage:                                1,
+		typeMethodSet:                            1,
+		typeUsagePlan:                            1,
+		typePermission:                           3,
+		"tenantforge:obs:Observability":          1,
+		"aws:sns/topic:Topic":                    1,
+		"aws:cloudwatch/metricAlarm:MetricAlarm": 7, // errors and throttles of 2 functions; API 5xx rate and p99; table throttles
+		"aws:cloudwatch/logMetricFilter:LogMetricFilter": 1, // the API's 429s per tenant and tier
+		"aws:cloudwatch/queryDefinition:QueryDefinition": 2,
 	}, rec.CountByType(), "a silo tenant stack must hold only that tenant's resources")
 	ref := find(t, rec, typeStackRef, "platform-stack")
 	assert.Equal(t, "organization/tenantforge/dev", ref.Input("name"))
