@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -19,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
+	"github.com/aws/smithy-go/middleware"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -382,4 +384,63 @@ func TestRequestsAreLoggedAndMeteredPerTenant(t *testing.T) {
 	assert.Equal(t, 1.0, globex["ClientErrors"])
 	assert.Equal(t, 0.0, globex["ItemsWritten"])
 	assert.Greater(t, orders["Latency"], 0.0, "one request, one latency sample")
+}
+
+// xrayDaemon stands in for the X-Ray daemon: it collects the subsegments
+// the functions send over UDP.
+type xrayDaemon struct {
+	conn *net.UDPConn
+}
+
+func (d *xrayDaemon) collect(t *testing.T, n int) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	buf := make([]byte, 65536)
+	for len(out) < n {
+		require.NoError(t, d.conn.SetReadDeadline(time.Now().Add(2*time.Second)))
+		k, err := d.conn.Read(buf)
+		require.NoError(t, err, "the daemon got %d subsegments, want %d", len(out), n)
+		_, body, _ := strings.Cut(string(buf[:k]), "\n")
+		var doc map[string]any
+		require.NoError(t, json.Unmarshal([]byte(body), &doc))
+		out = append(out, doc)
+	}
+	return out
+}
+
+// What this does not prove: that X-Ray accepts the documents (the daemon
+// is a UDP listener); it proves what the functions send it.
+func TestARequestIsTracedWithItsTenantDownToDynamoDB(t *testing.T) {
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	require.NoError(t, err)
+	defer conn.Close()
+	daemon := &xrayDaemon{conn: conn}
+	tracer := obs.NewTracer(conn.LocalAddr().String())
+
+	local := localdynamo.Start(nil)
+	t.Cleanup(local.Close)
+	require.NoError(t, local.CreateDataTable(context.Background(), "pooled"))
+	vendor := tvm.New(&stsStandIn{}, "arn:aws:iam::123456789012:role/tenant-access",
+		aws.Config{Region: "eu-west-1", APIOptions: []func(*middleware.Stack) error{obs.TraceAWS(tracer)}})
+	s := store.NewDynamo(PoolClients(vendor, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(local.URL) }), "pooled")
+	products := NewProducts(s, obs.NewLogger(io.Discard), nil)
+	products.Tracer = tracer
+
+	ctx := context.WithValue(context.Background(), "x-amzn-trace-id", //nolint:staticcheck // the key aws-lambda-go uses
+		"Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=1")
+	resp, err := products.Serve(ctx, events.APIGatewayProxyRequest{HTTPMethod: "POST", Resource: "/products", Path: "/products",
+		Body: `{"name":"Anvil","price":100}`,
+		RequestContext: events.APIGatewayProxyRequestContext{Authorizer: map[string]any{"tenantId": "acme", "tier": "basic", "role": "TenantAdmin"}}})
+	require.NoError(t, err)
+	require.Equal(t, 201, resp.StatusCode, resp.Body)
+
+	segs := daemon.collect(t, 2) // the PutItem, then the handler
+	put, handler := segs[0], segs[1]
+	assert.Equal(t, "products", handler["name"])
+	assert.Equal(t, "53995c3f42cd8ad8", handler["parent_id"], "the handler must hang under Lambda's function segment")
+	assert.Equal(t, map[string]any{"TenantId": "acme", "route": "POST /products", "tier": "basic"}, handler["annotations"])
+	assert.Equal(t, "DynamoDB", put["name"])
+	assert.Equal(t, handler["id"], put["parent_id"], "the DynamoDB call must hang under the request")
+	assert.Equal(t, "PutItem", put["aws"].(map[string]any)["operation"])
+	assert.Equal(t, map[string]any{"TenantId": "acme"}, put["annotations"], "the DynamoDB call cannot be attributed to its tenant")
 }
