@@ -74,6 +74,9 @@ type Authorizer struct {
 	// (allow, deny, unauthorized, error), tenant, role and reason; never
 	// the token. The stack counts denials from these lines.
 	Logger *slog.Logger
+	// Tracer sends the authorizer's subsegment (obs.DefaultTracer() when
+	// nil: silent outside Lambda).
+	Tracer *obs.Tracer
 }
 
 // MaxCachedDecisions bounds the decision cache of one process.
@@ -159,7 +162,11 @@ func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayCustomAuth
 		header = req.Headers["authorization"]
 	}
 	start := time.Now()
-	ctx, seg := obs.Start(ctx, "authorizer")
+	tracer := a.Tracer
+	if tracer == nil {
+		tracer = obs.DefaultTracer()
+	}
+	ctx, seg := tracer.Start(ctx, "authorizer")
 	d, err := a.Decide(ctx, header)
 	outcome, tenant, role, reason := "allow", "", "", ""
 	switch {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"errors"
 	"strings"
 	"sync"
@@ -245,4 +246,25 @@ func TestDecisionsAreLoggedWithoutTheToken(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(lines[1]), &deny))
 	assert.Equal(t, "acme", deny["tenant_id"])
 	assert.Equal(t, "tenant is suspended", deny["reason"])
+}
+
+func TestDecisionsAreTracedWithTheTenant(t *testing.T) {
+	f := newFixture(t)
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	require.NoError(t, err)
+	defer conn.Close()
+	f.auth.Tracer = obs.NewTracer(conn.LocalAddr().String())
+	ctx := context.WithValue(context.Background(), "x-amzn-trace-id", //nolint:staticcheck // the key aws-lambda-go uses
+		"Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=1")
+	_, err = f.auth.Handle(ctx, f.request(t, nil))
+	require.NoError(t, err)
+	buf := make([]byte, 65536)
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(2*time.Second)))
+	n, err := conn.Read(buf)
+	require.NoError(t, err, "the authorizer sent no subsegment")
+	_, body, _ := strings.Cut(string(buf[:n]), "\n")
+	var seg map[string]any
+	require.NoError(t, json.Unmarshal([]byte(body), &seg))
+	assert.Equal(t, "authorizer", seg["name"])
+	assert.Equal(t, map[string]any{"TenantId": "acme", "decision": "allow"}, seg["annotations"], "denials could not be traced to their tenant")
 }
