@@ -426,10 +426,9 @@ func TestARequestIsTracedWithItsTenantDownToDynamoDB(t *testing.T) {
 	products := NewProducts(s, obs.NewLogger(io.Discard), nil)
 	products.Tracer = tracer
 
-	ctx := context.WithValue(context.Background(), "x-amzn-trace-id", //nolint:staticcheck // the key aws-lambda-go uses
-		"Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=1")
+	ctx := obs.WithTraceHeader(context.Background(), "Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=1")
 	resp, err := products.Serve(ctx, events.APIGatewayProxyRequest{HTTPMethod: "POST", Resource: "/products", Path: "/products",
-		Body: `{"name":"Anvil","price":100}`,
+		Body:           `{"name":"Anvil","price":100}`,
 		RequestContext: events.APIGatewayProxyRequestContext{Authorizer: map[string]any{"tenantId": "acme", "tier": "basic", "role": "TenantAdmin"}}})
 	require.NoError(t, err)
 	require.Equal(t, 201, resp.StatusCode, resp.Body)

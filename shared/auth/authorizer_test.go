@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net"
 	"errors"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -254,8 +254,7 @@ func TestDecisionsAreTracedWithTheTenant(t *testing.T) {
 	require.NoError(t, err)
 	defer conn.Close()
 	f.auth.Tracer = obs.NewTracer(conn.LocalAddr().String())
-	ctx := context.WithValue(context.Background(), "x-amzn-trace-id", //nolint:staticcheck // the key aws-lambda-go uses
-		"Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=1")
+	ctx := obs.WithTraceHeader(context.Background(), "Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=1")
 	_, err = f.auth.Handle(ctx, f.request(t, nil))
 	require.NoError(t, err)
 	buf := make([]byte, 65536)

@@ -123,7 +123,7 @@ func TestSubsegmentsCarryTheTenant(t *testing.T) {
 	d := newDaemon(t)
 	tr := NewTracer("udp:" + d.addr() + " tcp:" + d.addr())
 	require.NotNil(t, tr)
-	ctx := context.WithValue(context.Background(), "x-amzn-trace-id", traceHeader) //nolint:staticcheck // the key aws-lambda-go uses
+	ctx := WithTraceHeader(context.Background(), traceHeader)
 	ctx = WithTenant(ctx, "acme")
 	ctx, outer := tr.Start(ctx, "orders POST /orders")
 	_, inner := tr.Start(ctx, "inner")
@@ -156,7 +156,7 @@ func TestTracingIsSilentOutsideLambda(t *testing.T) {
 	tr = NewTracer(d.addr())
 	_, seg = tr.Start(context.Background(), "no header") // not invoked by Lambda
 	assert.Nil(t, seg)
-	ctx = context.WithValue(context.Background(), "x-amzn-trace-id", strings.Replace(traceHeader, "Sampled=1", "Sampled=0", 1)) //nolint:staticcheck
+	ctx = WithTraceHeader(context.Background(), strings.Replace(traceHeader, "Sampled=1", "Sampled=0", 1))
 	_, seg = tr.Start(ctx, "not sampled")
 	assert.Nil(t, seg, "an unsampled invocation must not emit subsegments")
 }
@@ -176,7 +176,7 @@ func TestSDKCallsAreTracedWithTenantAndHeader(t *testing.T) {
 		Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""),
 		APIOptions: append([]func(*middleware.Stack) error{}, TraceAWS(tr)),
 	}, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(srv.URL) })
-	ctx := context.WithValue(context.Background(), "x-amzn-trace-id", traceHeader) //nolint:staticcheck
+	ctx := WithTraceHeader(context.Background(), traceHeader)
 	ctx = WithTenant(ctx, "globex")
 	_, err := client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("t"), Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "x"}}})
 	require.NoError(t, err)

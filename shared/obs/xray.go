@@ -109,6 +109,18 @@ type segmentKey struct{}
 // so traces can be filtered with annotation.TenantId = "acme").
 const AnnotationTenant = "TenantId"
 
+// lambdaTraceKey is the context key under which aws-lambda-go puts the
+// invocation's trace header.
+const lambdaTraceKey = "x-amzn-trace-id"
+
+// WithTraceHeader returns a context carrying a trace header as aws-lambda-go
+// passes it to the handler (for callers that invoke handlers themselves:
+// local runs and tests).
+func WithTraceHeader(ctx context.Context, header string) context.Context {
+	//lint:ignore SA1029 the key is aws-lambda-go's, a plain string
+	return context.WithValue(ctx, lambdaTraceKey, header)
+}
+
 // traceOf returns the trace and parent a new subsegment belongs to: the
 // enclosing subsegment, else the invocation's header (aws-lambda-go puts
 // it in the context and in _X_AMZN_TRACE_ID).
@@ -116,7 +128,7 @@ func traceOf(ctx context.Context) (root, parent string, ok bool) {
 	if s, _ := ctx.Value(segmentKey{}).(*Subsegment); s != nil {
 		return s.doc.TraceID, s.doc.ID, true
 	}
-	h, _ := ctx.Value("x-amzn-trace-id").(string)
+	h, _ := ctx.Value(lambdaTraceKey).(string)
 	if h == "" {
 		h = os.Getenv(EnvTraceID)
 	}

@@ -42,8 +42,7 @@ func TestAssumeRoleIsTracedWithTheTenant(t *testing.T) {
 	client := sts.NewFromConfig(cfg, func(o *sts.Options) { o.BaseEndpoint = aws.String(endpoint.URL) })
 	v := New(client, "arn:aws:iam::123456789012:role/tenant-access", cfg)
 
-	ctx := context.WithValue(context.Background(), "x-amzn-trace-id", //nolint:staticcheck // the key aws-lambda-go uses
-		"Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=1")
+	ctx := obs.WithTraceHeader(context.Background(), "Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=1")
 	_, err = v.Credentials(obs.WithTenant(ctx, "acme"), "acme")
 	require.NoError(t, err)
 
