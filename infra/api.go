@@ -47,6 +47,9 @@ type Api struct {
 	// the plain physical names.
 	Name           string
 	AccessLogGroup string
+	// AccessLogs is the access log group's name as an output (readers
+	// depend on the group through it).
+	AccessLogs pulumi.StringOutput
 }
 
 // ApiArgs configures an Api.
@@ -224,6 +227,7 @@ func NewApi(ctx *pulumi.Context, name string, args *ApiArgs, opts ...pulumi.Reso
 			return nil, err
 		}
 	}
+	c.AccessLogs = logs.Name
 	c.RestApiID = api.ID().ToStringOutput()
 	c.ExecutionArn = api.ExecutionArn
 	c.URL = stage.InvokeUrl

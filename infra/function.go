@@ -28,6 +28,9 @@ type Function struct {
 	// deployment (alarms, dashboards and log metric filters use them).
 	Name         string
 	LogGroupName string
+	// LogGroup is the log group's name as an output: resources reading the
+	// logs (metric filters, saved queries) depend on the group through it.
+	LogGroup pulumi.StringOutput
 }
 
 // FunctionArgs configures a Function.
@@ -130,7 +133,7 @@ func NewFunction(ctx *pulumi.Context, name string, args *FunctionArgs, opts ...p
 		return nil, err
 	}
 	c.FunctionName, c.FunctionArn, c.InvokeArn = fn.Name, fn.Arn, fn.InvokeArn
-	c.RoleArn, c.RoleName = role.Arn, role.Name
+	c.RoleArn, c.RoleName, c.LogGroup = role.Arn, role.Name, logGroup.Name
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"functionName": c.FunctionName, "functionArn": c.FunctionArn, "invokeArn": c.InvokeArn,
 		"roleArn": c.RoleArn, "roleName": c.RoleName,

@@ -174,13 +174,13 @@ func NewObservability(ctx *pulumi.Context, name string, args *ObservabilityArgs,
 			return nil, err
 		}
 		if _, err := cloudwatch.NewLogMetricFilter(ctx, name+"-api-"+role+"-throttles", &cloudwatch.LogMetricFilterArgs{
-			Name: pulumi.String(args.Namer.Name(role+"-api-throttles", 512)), LogGroupName: pulumi.String(api.AccessLogGroup),
+			Name: pulumi.String(args.Namer.Name(role+"-api-throttles", 512)), LogGroupName: api.AccessLogs,
 			Pattern: pulumi.String(apiThrottlesFilterExpr),
 			MetricTransformation: &cloudwatch.LogMetricFilterMetricTransformationArgs{
 				Namespace: pulumi.String(cfg.Namespace), Name: pulumi.String(MetricAPIThrottles), Value: pulumi.String("1"), Unit: pulumi.String("Count"),
 				Dimensions: pulumi.StringMap{obs.DimTenant: pulumi.String("$.tenantId"), obs.DimTier: pulumi.String("$.tier")},
 			},
-		}, parent, pulumi.DependsOn([]pulumi.Resource{api})); err != nil {
+		}, parent); err != nil {
 			return nil, err
 		}
 	}
@@ -218,13 +218,13 @@ func NewObservability(ctx *pulumi.Context, name string, args *ObservabilityArgs,
 	if platform {
 		// Failed sign-ups (5xx on POST /registrations) and authorizer denials, from the functions' JSON logs.
 		registrations, err := cloudwatch.NewLogMetricFilter(ctx, name+"-registration-failures", &cloudwatch.LogMetricFilterArgs{
-			Name: pulumi.String(args.Namer.Name("registration-failures", 512)), LogGroupName: pulumi.String(args.Registration.LogGroupName),
+			Name: pulumi.String(args.Namer.Name("registration-failures", 512)), LogGroupName: args.Registration.LogGroup,
 			Pattern: pulumi.String(registrationFailuresFilterExpr),
 			MetricTransformation: &cloudwatch.LogMetricFilterMetricTransformationArgs{
 				Namespace: pulumi.String(cfg.Namespace), Name: pulumi.String(obs.MetricRegistrationFailures), Value: pulumi.String("1"),
 				DefaultValue: pulumi.String("0"), Unit: pulumi.String("Count"),
 			},
-		}, parent, pulumi.DependsOn([]pulumi.Resource{args.Registration}))
+		}, parent)
 		if err != nil {
 			return nil, err
 		}
@@ -236,13 +236,13 @@ func NewObservability(ctx *pulumi.Context, name string, args *ObservabilityArgs,
 			return nil, err
 		}
 		if _, err := cloudwatch.NewLogMetricFilter(ctx, name+"-authorizer-denials", &cloudwatch.LogMetricFilterArgs{
-			Name: pulumi.String(args.Namer.Name("authorizer-denials", 512)), LogGroupName: pulumi.String(args.Authorizer.LogGroupName),
+			Name: pulumi.String(args.Namer.Name("authorizer-denials", 512)), LogGroupName: args.Authorizer.LogGroup,
 			Pattern: pulumi.String(authorizerDenialsFilterExpr),
 			MetricTransformation: &cloudwatch.LogMetricFilterMetricTransformationArgs{
 				Namespace: pulumi.String(cfg.Namespace), Name: pulumi.String(obs.MetricAuthorizerDenials), Value: pulumi.String("1"),
 				DefaultValue: pulumi.String("0"), Unit: pulumi.String("Count"),
 			},
-		}, parent, pulumi.DependsOn([]pulumi.Resource{args.Authorizer})); err != nil {
+		}, parent); err != nil {
 			return nil, err
 		}
 		if spec.ProvisionedRule, err = rule("provisioned", args.EventBusName,
@@ -280,12 +280,10 @@ func NewObservability(ctx *pulumi.Context, name string, args *ObservabilityArgs,
 		}
 	}
 	var logGroups pulumi.StringArray
-	var fnDeps []pulumi.Resource
 	for _, key := range sortedKeys(args.Functions) {
 		fn := args.Functions[key]
 		spec.Functions = append(spec.Functions, fn.Name)
-		logGroups = append(logGroups, pulumi.String(fn.LogGroupName))
-		fnDeps = append(fnDeps, fn)
+		logGroups = append(logGroups, fn.LogGroup)
 	}
 	for _, api := range args.APIs {
 		spec.APIs = append(spec.APIs, api.Name)
@@ -312,7 +310,7 @@ func NewObservability(ctx *pulumi.Context, name string, args *ObservabilityArgs,
 	} {
 		if _, err := cloudwatch.NewQueryDefinition(ctx, name+"-query-"+q.key, &cloudwatch.QueryDefinitionArgs{
 			Name: pulumi.String(strings.TrimSuffix(prefix, "-") + "/" + q.title), LogGroupNames: logGroups, QueryString: pulumi.String(q.query),
-		}, parent, pulumi.DependsOn(fnDeps)); err != nil {
+		}, parent); err != nil {
 			return nil, err
 		}
 	}
