@@ -42,6 +42,14 @@ type Api struct {
 	ExecutionArn pulumi.StringOutput    `pulumi:"executionArn"`
 	URL          pulumi.StringOutput    `pulumi:"url"`
 	UsagePlanIDs pulumi.StringMapOutput `pulumi:"usagePlanIds"`
+
+	// Name (API Gateway's ApiName metric dimension) and AccessLogGroup are
+	// the plain physical names.
+	Name           string
+	AccessLogGroup string
+	// AccessLogs is the access log group's name as an output (readers
+	// depend on the group through it).
+	AccessLogs pulumi.StringOutput
 }
 
 // ApiArgs configures an Api.
@@ -87,7 +95,7 @@ func NewApi(ctx *pulumi.Context, name string, args *ApiArgs, opts ...pulumi.Reso
 			return nil, fmt.Errorf("api %s: no function for %s %s (service %q)", name, r.Method, r.Path, r.Service)
 		}
 	}
-	c := &Api{}
+	c := &Api{Name: args.Namer.Name(args.Role+"-api", 1024), AccessLogGroup: "/aws/apigateway/" + args.Namer.Name(args.Role+"-api", MaxLogGroupName)}
 	if err := ctx.RegisterComponentResource("tenantforge:api:Api", name, c, opts...); err != nil {
 		return nil, err
 	}
@@ -108,7 +116,7 @@ func NewApi(ctx *pulumi.Context, name string, args *ApiArgs, opts ...pulumi.Reso
 	}).(pulumi.StringOutput)
 
 	api, err := apigateway.NewRestApi(ctx, name+"-rest", &apigateway.RestApiArgs{
-		Name:                  pulumi.String(args.Namer.Name(args.Role+"-api", 1024)),
+		Name:                  pulumi.String(c.Name),
 		Description:           pulumi.String("tenantforge " + args.Role + " API"),
 		Body:                  body,
 		PutRestApiMode:        pulumi.String("overwrite"),
@@ -131,7 +139,7 @@ func NewApi(ctx *pulumi.Context, name string, args *ApiArgs, opts ...pulumi.Reso
 		return nil, err
 	}
 	logs, err := cloudwatch.NewLogGroup(ctx, name+"-access-logs", &cloudwatch.LogGroupArgs{
-		Name:            pulumi.String("/aws/apigateway/" + args.Namer.Name(args.Role+"-api", MaxLogGroupName)),
+		Name:            pulumi.String(c.AccessLogGroup),
 		RetentionInDays: pulumi.Int(args.LogRetentionDays),
 	}, pulumi.Parent(c))
 	if err != nil {
@@ -225,6 +233,7 @@ func NewApi(ctx *pulumi.Context, name string, args *ApiArgs, opts ...pulumi.Reso
 			return nil, err
 		}
 	}
+	c.AccessLogs = logs.Name
 	c.RestApiID = api.ID().ToStringOutput()
 	c.ExecutionArn = api.ExecutionArn
 	c.URL = stage.InvokeUrl

@@ -16,6 +16,9 @@ type Authorizer struct {
 	FunctionName pulumi.StringOutput `pulumi:"functionName"`
 	FunctionArn  pulumi.StringOutput `pulumi:"functionArn"`
 	InvokeArn    pulumi.StringOutput `pulumi:"invokeArn"`
+
+	// Function is the authorizer's function (alarms, log metric filters).
+	Function *Function
 }
 
 // AuthorizerArgs configures the Authorizer.
@@ -62,7 +65,7 @@ func NewAuthorizer(ctx *pulumi.Context, name string, args *AuthorizerArgs, opts 
 	if err != nil {
 		return nil, err
 	}
-	c.FunctionName, c.FunctionArn, c.InvokeArn = fn.FunctionName, fn.FunctionArn, fn.InvokeArn
+	c.FunctionName, c.FunctionArn, c.InvokeArn, c.Function = fn.FunctionName, fn.FunctionArn, fn.InvokeArn, fn
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{"functionName": c.FunctionName, "functionArn": c.FunctionArn, "invokeArn": c.InvokeArn}); err != nil {
 		return nil, err
 	}

@@ -322,7 +322,7 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 	// The V2 trigger starts a run on a push to the branch (it replaces the
 	// source action's default change detection).
 	pipeline, err := codepipeline.NewPipeline(ctx, name, &codepipeline.PipelineArgs{
-		Name:          pulumi.String(n.Name("pipeline", 100)),
+		Name:          pulumi.String(PipelineName(n)),
 		PipelineType:  pulumi.String("V2"),
 		ExecutionMode: pulumi.String("QUEUED"),
 		RoleArn:       roles["pipeline"].Arn,
@@ -425,3 +425,7 @@ func artifactBucket(ctx *pulumi.Context, name string, n Namer, forceDestroy bool
 	}
 	return bucket, nil
 }
+
+// PipelineName is the delivery pipeline's physical name, known before it
+// exists (the dashboard's pipeline widgets use it).
+func PipelineName(n Namer) string { return n.Name("pipeline", 100) }

@@ -53,6 +53,7 @@ type Config struct {
 	VPC              VPCConfig
 	Identity         IdentityConfig
 	Functions        FunctionsConfig
+	Observability    ObservabilityConfig
 
 	// Tenant is set only on a silo tenant's stack.
 	Tenant *TenantConfig
@@ -163,6 +164,51 @@ type IdentityConfig struct {
 type FunctionsConfig struct {
 	MemoryMB       int `json:"memoryMb"`
 	TimeoutSeconds int `json:"timeoutSeconds"`
+}
+
+// ObservabilityConfig configures telemetry, alarms and cost attribution
+// (infra/observability.go).
+type ObservabilityConfig struct {
+	// Namespace is the CloudWatch namespace of the per-tenant metrics.
+	Namespace string `json:"namespace"`
+	// AlarmEmail, when set, is subscribed to the alarm topic.
+	AlarmEmail string `json:"alarmEmail,omitempty"`
+	// TopTenants is how many tenants the dashboard ranks.
+	TopTenants int `json:"topTenants"`
+	// Thresholds of the alarms.
+	Thresholds AlarmThresholds `json:"thresholds"`
+	// PipelineName, when set, adds the CI/CD pipeline's status to the dashboard.
+	PipelineName string `json:"pipelineName,omitempty"`
+	// ActivateCostTag activates the tenant-id tag as a cost allocation tag.
+	// Opt-in: activation fails until AWS billing has seen the tag on a
+	// resource (a silo tenant stack), which can take a day.
+	ActivateCostTag bool `json:"activateCostTag"`
+	// UsageRetentionDays is how long daily usage records are kept.
+	UsageRetentionDays int `json:"usageRetentionDays"`
+}
+
+// AlarmThresholds are the alarms' thresholds; each alarm fires when its
+// metric is above the value (per five minutes, for counts).
+type AlarmThresholds struct {
+	API5xxPercent        float64 `json:"api5xxPercent"`
+	P99LatencyMs         int     `json:"p99LatencyMs"`
+	FunctionErrors       int     `json:"functionErrors"`
+	FunctionThrottles    int     `json:"functionThrottles"`
+	DynamoDBThrottles    int     `json:"dynamodbThrottles"`
+	RegistrationFailures int     `json:"registrationFailures"`
+	ProvisioningFailures int     `json:"provisioningFailures"`
+}
+
+// DefaultObservability is the observability config a stack gets when it sets
+// none; Pulumi.yaml declares the same.
+func DefaultObservability() ObservabilityConfig {
+	return ObservabilityConfig{
+		Namespace:  "tenantforge",
+		TopTenants: 10,
+		Thresholds: AlarmThresholds{API5xxPercent: 1, P99LatencyMs: 2000, FunctionErrors: 0, FunctionThrottles: 0,
+			DynamoDBThrottles: 0, RegistrationFailures: 0, ProvisioningFailures: 0},
+		UsageRetentionDays: 400,
+	}
 }
 
 // TenantConfig identifies the silo tenant a tenant stack is for.
@@ -334,6 +380,11 @@ func ParseConfig(project, stack string, get ConfigGetter) (*Config, error) {
 		if cfg.Functions.TimeoutSeconds < 1 || cfg.Functions.TimeoutSeconds > 29 {
 			p.add(key("functions.timeoutSeconds"), "%d is out of range; use 1 to 29 seconds (API Gateway stops waiting at 29)", cfg.Functions.TimeoutSeconds)
 		}
+	}
+
+	cfg.Observability = DefaultObservability()
+	if decodeObject(get, "observability", &cfg.Observability, p) {
+		validateObservability(&cfg.Observability, p)
 	}
 
 	var tenant TenantConfig
@@ -637,6 +688,47 @@ func validateIdentity(c *IdentityConfig, p *problems) {
 	}
 	if c.AuthorizerCacheSeconds < 0 || c.AuthorizerCacheSeconds > 60 {
 		p.add(key("identity.authorizerCacheSeconds"), "%d is out of range; use 0 to 60 seconds, so a suspended tenant is refused within a minute", c.AuthorizerCacheSeconds)
+	}
+}
+
+var (
+	namespacePattern = regexp.MustCompile(`^[A-Za-z0-9._/#:-]{1,255}$`)
+	pipelinePattern  = regexp.MustCompile(`^[A-Za-z0-9.@_-]{1,100}$`)
+)
+
+func validateObservability(o *ObservabilityConfig, p *problems) {
+	switch {
+	case !namespacePattern.MatchString(o.Namespace):
+		p.add(key("observability.namespace"), "%q is not a CloudWatch namespace; use 1-255 letters, digits or . _ / # : - such as tenantforge", o.Namespace)
+	case strings.HasPrefix(o.Namespace, "AWS/"):
+		p.add(key("observability.namespace"), "%q is reserved for AWS services; use your own, such as tenantforge", o.Namespace)
+	}
+	if o.AlarmEmail != "" {
+		if addr, err := mail.ParseAddress(o.AlarmEmail); err != nil || addr.Address != o.AlarmEmail {
+			p.add(key("observability.alarmEmail"), "%q is not a plain email address; use a form such as oncall@example.com, or remove it", o.AlarmEmail)
+		}
+	}
+	if o.TopTenants < 1 || o.TopTenants > 50 {
+		p.add(key("observability.topTenants"), "%d is out of range; use 1 to 50 tenants", o.TopTenants)
+	}
+	if o.PipelineName != "" && !pipelinePattern.MatchString(o.PipelineName) {
+		p.add(key("observability.pipelineName"), "%q is not a CodePipeline name; use 1-100 letters, digits or . @ _ -", o.PipelineName)
+	}
+	if o.UsageRetentionDays < 1 || o.UsageRetentionDays > 3650 {
+		p.add(key("observability.usageRetentionDays"), "%d is out of range; keep usage records 1 to 3650 days", o.UsageRetentionDays)
+	}
+	t := o.Thresholds
+	if t.API5xxPercent <= 0 || t.API5xxPercent > 100 {
+		p.add(key("observability.thresholds.api5xxPercent"), "%v is not a percentage of requests; use a value above 0 and at most 100", t.API5xxPercent)
+	}
+	if t.P99LatencyMs < 10 || t.P99LatencyMs > 29000 {
+		p.add(key("observability.thresholds.p99LatencyMs"), "%d is out of range; use 10 to 29000 ms (API Gateway stops waiting at 29 s)", t.P99LatencyMs)
+	}
+	for name, v := range map[string]int{"functionErrors": t.FunctionErrors, "functionThrottles": t.FunctionThrottles,
+		"dynamodbThrottles": t.DynamoDBThrottles, "registrationFailures": t.RegistrationFailures, "provisioningFailures": t.ProvisioningFailures} {
+		if v < 0 {
+			p.add(key("observability.thresholds."+name), "%d is negative; the alarm fires above this count per five minutes, so use 0 or more", v)
+		}
 	}
 }
 

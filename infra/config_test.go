@@ -61,6 +61,18 @@ func TestParseConfigDefaults(t *testing.T) {
 	assert.Equal(t, 30, cfg.LogRetentionDays)
 	assert.Equal(t, IdentityConfig{AdvancedSecurity: "OFF", IDTokenMinutes: 60, RefreshTokenDays: 30, AuthorizerCacheSeconds: 60}, cfg.Identity)
 	assert.Equal(t, FunctionsConfig{MemoryMB: 256, TimeoutSeconds: 10}, cfg.Functions)
+	assert.Equal(t, DefaultObservability(), cfg.Observability)
+	assert.False(t, cfg.Observability.ActivateCostTag, "activating the cost tag fails before billing has seen it: opt-in only")
+}
+
+func TestParseConfigObservabilityKeepsUnsetThresholds(t *testing.T) {
+	cfg, err := ParseConfig("tenantforge", "dev", getter(with(validPlatform(), "tenantforge:observability",
+		`{"namespace":"acme/saas","alarmEmail":"oncall@example.com","topTenants":5,"thresholds":{"p99LatencyMs":800},"activateCostTag":true,"usageRetentionDays":90,"pipelineName":"tf-dev"}`)))
+	require.NoError(t, err)
+	want := DefaultObservability()
+	want.Namespace, want.AlarmEmail, want.TopTenants, want.ActivateCostTag, want.UsageRetentionDays, want.PipelineName = "acme/saas", "oncall@example.com", 5, true, 90, "tf-dev"
+	want.Thresholds.P99LatencyMs = 800
+	assert.Equal(t, want, cfg.Observability, "thresholds not set must keep their defaults")
 }
 
 func TestParseConfigTenantStack(t *testing.T) {
@@ -142,6 +154,16 @@ func TestParseConfigRejects(t *testing.T) {
 		{"bad vpc cidr", with(validPlatform(), "tenantforge:vpc", `{"enabled":true,"cidrBlock":"10.0.0.0/8","availabilityZones":2,"natGateways":"Single"}`), "tenantforge:vpc.cidrBlock", "between /16 and /20"},
 		{"vpc cidr with host bits", with(validPlatform(), "tenantforge:vpc", `{"enabled":true,"cidrBlock":"10.0.3.0/16","availabilityZones":2,"natGateways":"Single"}`), "tenantforge:vpc.cidrBlock", "use 10.0.0.0/16"},
 		{"too many zones", with(validPlatform(), "tenantforge:vpc", `{"enabled":true,"cidrBlock":"10.0.0.0/16","availabilityZones":9,"natGateways":"Single"}`), "tenantforge:vpc.availabilityZones", "1 to 6"},
+		{"reserved metrics namespace", with(validPlatform(), "tenantforge:observability", `{"namespace":"AWS/Lambda"}`), "tenantforge:observability.namespace", "reserved for AWS"},
+		{"bad metrics namespace", with(validPlatform(), "tenantforge:observability", `{"namespace":"my namespace!"}`), "tenantforge:observability.namespace", "such as tenantforge"},
+		{"bad alarm email", with(validPlatform(), "tenantforge:observability", `{"alarmEmail":"oncall"}`), "tenantforge:observability.alarmEmail", "oncall@example.com"},
+		{"too many top tenants", with(validPlatform(), "tenantforge:observability", `{"topTenants":500}`), "tenantforge:observability.topTenants", "1 to 50"},
+		{"5xx rate over 100%", with(validPlatform(), "tenantforge:observability", `{"thresholds":{"api5xxPercent":150}}`), "tenantforge:observability.thresholds.api5xxPercent", "at most 100"},
+		{"p99 beyond API Gateway", with(validPlatform(), "tenantforge:observability", `{"thresholds":{"p99LatencyMs":60000}}`), "tenantforge:observability.thresholds.p99LatencyMs", "29 s"},
+		{"negative error threshold", with(validPlatform(), "tenantforge:observability", `{"thresholds":{"functionErrors":-1}}`), "tenantforge:observability.thresholds.functionErrors", "0 or more"},
+		{"misspelt threshold", with(validPlatform(), "tenantforge:observability", `{"thresholds":{"p99latency":100}}`), "tenantforge:observability", "p99latency"},
+		{"bad pipeline name", with(validPlatform(), "tenantforge:observability", `{"pipelineName":"my pipeline"}`), "tenantforge:observability.pipelineName", "CodePipeline name"},
+		{"usage kept forever", with(validPlatform(), "tenantforge:observability", `{"usageRetentionDays":0}`), "tenantforge:observability.usageRetentionDays", "1 to 3650"},
 		{"platformStack on a platform stack", with(validPlatform(), "tenantforge:platformStack", "org/tenantforge/dev"), "tenantforge:platformStack", "remove it"},
 		{"tenant stack without platformStack", with(validTenant(), "tenantforge:platformStack", "<unset>"), "tenantforge:platformStack", "pulumi config set platformStack"},
 		{"tenant stack naming itself", with(validTenant(), "tenantforge:platformStack", "org/tenantforge/dev-tenant-acme"), "tenantforge:platformStack", "names this stack itself"},

@@ -38,6 +38,10 @@ type ControlPlaneArgs struct {
 	CacheSeconds     int
 	Functions        FunctionsConfig
 	LogRetentionDays int
+	// UsageTable holds the daily usage records the tenants function serves
+	// (TenantUsage).
+	UsageTable    pulumi.StringInput
+	UsageTableArn pulumi.StringOutput
 }
 
 // TenantsTimeoutSeconds is the tenants function's timeout: as long as API
@@ -50,8 +54,8 @@ var ControlPlaneServices = []string{"registration", "tenants", "users"}
 
 // NewControlPlane registers the control plane's functions.
 func NewControlPlane(ctx *pulumi.Context, name string, args *ControlPlaneArgs, opts ...pulumi.ResourceOption) (*ControlPlane, error) {
-	if args == nil || args.Region == "" || args.Partition == "" {
-		return nil, errors.New("control plane: args with Region and Partition are required")
+	if args == nil || args.Region == "" || args.Partition == "" || args.UsageTable == nil {
+		return nil, errors.New("control plane: args with Region, Partition and UsageTable are required")
 	}
 	deployments := map[string]string{}
 	for tier, t := range args.Tiers {
@@ -111,8 +115,12 @@ func NewControlPlane(ctx *pulumi.Context, name string, args *ControlPlaneArgs, o
 			"POOLED_TABLE":     args.PooledTable,
 			"EVENT_BUS":        args.EventBusName,
 			"TIER_DEPLOYMENTS": pulumi.String(tiersJSON),
+			"USAGE_TABLE":      args.UsageTable,
 		},
-		Policies: map[string]pulumi.StringInput{"control-plane": tenantsPolicy},
+		Policies: map[string]pulumi.StringInput{
+			"control-plane": tenantsPolicy,
+			"usage-read":    args.UsageTableArn.ApplyT(func(arn string) (string, error) { return UsageReadPolicy(arn).JSON() }).(pulumi.StringOutput),
+		},
 	}, pulumi.Parent(c))
 	if err != nil {
 		return nil, err

@@ -36,6 +36,13 @@ type Function struct {
 	Alias string
 	// Name is the physical function name.
 	Name string
+
+	// LogGroupName is the plain physical names, known before
+	// deployment (alarms, dashboards and log metric filters use them).
+	LogGroupName string
+	// LogGroup is the log group's name as an output: resources reading the
+	// logs (metric filters, saved queries) depend on the group through it.
+	LogGroup pulumi.StringOutput
 }
 
 // FunctionArgs configures a Function.
@@ -90,12 +97,12 @@ func NewFunction(ctx *pulumi.Context, name string, args *FunctionArgs, opts ...p
 	case args.Alias != "" && !aliasNamePattern.MatchString(args.Alias):
 		return nil, fmt.Errorf("function %s: Alias %q is not a Lambda alias name (letters, digits, - and _, not starting with a digit)", name, args.Alias)
 	}
-	c := &Function{Alias: args.Alias, Name: args.Name}
+	c := &Function{Alias: args.Alias, Name: args.Name, LogGroupName: "/aws/lambda/" + args.Name}
 	if err := ctx.RegisterComponentResource("tenantforge:app:Function", name, c, opts...); err != nil {
 		return nil, err
 	}
 	logGroup, err := cloudwatch.NewLogGroup(ctx, name+"-logs", &cloudwatch.LogGroupArgs{
-		Name:            pulumi.String("/aws/lambda/" + args.Name),
+		Name:            pulumi.String(c.LogGroupName),
 		RetentionInDays: pulumi.Int(args.LogRetentionDays),
 	}, pulumi.Parent(c))
 	if err != nil {
@@ -154,7 +161,7 @@ func NewFunction(ctx *pulumi.Context, name string, args *FunctionArgs, opts ...p
 		return nil, err
 	}
 	c.FunctionName, c.FunctionArn, c.InvokeArn = fn.Name, fn.Arn, fn.InvokeArn
-	c.RoleArn, c.RoleName = role.Arn, role.Name
+	c.RoleArn, c.RoleName, c.LogGroup = role.Arn, role.Name, logGroup.Name
 	c.Version = fn.Version
 	c.AliasArn = pulumi.String("").ToStringOutput()
 	if args.Alias != "" {

@@ -33,6 +33,9 @@ const (
 	OutPipelineName      = "pipelineName"
 	OutConnectionArn     = "sourceConnectionArn"
 	OutNotificationTopic = "pipelineNotificationTopicArn"
+	OutAlarmTopicArn     = "alarmTopicArn"
+	OutDashboardName     = "dashboardName"
+	OutUsageTableName    = "usageTableName"
 
 	OutTenantID      = "tenantId"
 	OutTenantTier    = "tenantTier"

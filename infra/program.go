@@ -36,7 +36,7 @@ func Program(artifacts Artifacts) pulumi.RunFunc {
 // application with its tenant access role, the control plane, the platform
 // REST API, the audit trail and, when configured, the VPC.
 func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) error {
-	packages, err := artifacts.Packages(slices.Concat([]string{"authorizer"}, AppFunctions, ControlPlaneServices)...)
+	packages, err := artifacts.Packages(slices.Concat([]string{"authorizer", "usage"}, AppFunctions, ControlPlaneServices)...)
 	if err != nil {
 		return err
 	}
@@ -103,6 +103,18 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 		Functions:        cfg.Functions,
 		LogRetentionDays: cfg.LogRetentionDays,
 		DeploymentConfig: cfg.CICD.Canary,
+		MetricsNamespace: cfg.Observability.Namespace,
+	}, providers.RegionalOpt())
+	if err != nil {
+		return err
+	}
+	tenantUsage, err := NewTenantUsage(ctx, "tenant-usage", &TenantUsageArgs{
+		Namer:              namer,
+		ZipPath:            packages["usage"],
+		Namespace:          cfg.Observability.Namespace,
+		RetentionDays:      cfg.Observability.UsageRetentionDays,
+		LogRetentionDays:   cfg.LogRetentionDays,
+		DeletionProtection: !cfg.IsDev(),
 	}, providers.RegionalOpt())
 	if err != nil {
 		return err
@@ -125,6 +137,8 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 		CacheSeconds:     cfg.Identity.AuthorizerCacheSeconds,
 		Functions:        cfg.Functions,
 		LogRetentionDays: cfg.LogRetentionDays,
+		UsageTable:       tenantUsage.TableName,
+		UsageTableArn:    tenantUsage.TableArn,
 	}, providers.RegionalOpt())
 	if err != nil {
 		return err
@@ -151,6 +165,35 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 	if err != nil {
 		return err
 	}
+	// Every function of the stack gets its alarms, whoever added it.
+	watched := map[string]*Function{"authorizer": authorizer.Function, "usage": tenantUsage.Function}
+	for svc, fn := range functions {
+		watched[svc] = fn
+	}
+	obsConfig := cfg.Observability
+	if obsConfig.PipelineName == "" && cfg.CICD.PipelineEnabled() {
+		obsConfig.PipelineName = PipelineName(namer) // the stack's own pipeline, when it has one
+	}
+	observability, err := NewObservability(ctx, "observability", &ObservabilityArgs{
+		Namer:        namer,
+		Config:       obsConfig,
+		Region:       cfg.Region,
+		Tiers:        cfg.TierNames(),
+		Services:     AppFunctions,
+		Functions:    watched,
+		APIs:         []*Api{api},
+		Tables:       []string{namer.Name("registry", MaxDynamoTableName), namer.Name("pooled-data", MaxDynamoTableName), namer.Name("tenant-usage", MaxDynamoTableName)},
+		Authorizer:   authorizer.Function,
+		Registration: controlPlane.Functions["registration"],
+		EventBusName: shared.EventBusName,
+		CostProvider: providers.Global,
+	}, providers.RegionalOpt())
+	if err != nil {
+		return err
+	}
+	ctx.Export(OutAlarmTopicArn, observability.AlarmTopicArn)
+	ctx.Export(OutDashboardName, observability.DashboardName)
+	ctx.Export(OutUsageTableName, tenantUsage.TableName)
 	if cfg.AuditTrail.Enabled {
 		audit, err := NewAuditTrail(ctx, "audit", &AuditTrailArgs{
 			Namer:         namer,
@@ -246,6 +289,7 @@ func ComposeTenant(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) error 
 		LogRetentionDays:    cfg.LogRetentionDays,
 		DeletionProtection:  !cfg.IsDev(),
 		DeploymentConfig:    cfg.CICD.Canary,
+		MetricsNamespace:    cfg.Observability.Namespace,
 	}, providers.RegionalOpt())
 	if err != nil {
 		return err
@@ -264,6 +308,22 @@ func ComposeTenant(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) error 
 	if err != nil {
 		return err
 	}
+	// The silo tenant's functions, API and table get their alarms here; its
+	// per-tenant metrics are on the platform's dashboard.
+	observability, err := NewObservability(ctx, "observability", &ObservabilityArgs{
+		Namer:     namer,
+		Config:    cfg.Observability,
+		Region:    cfg.Region,
+		Tiers:     []string{cfg.Tenant.Tier},
+		Services:  AppFunctions,
+		Functions: silo.Functions,
+		APIs:      []*Api{api},
+		Tables:    []string{namer.Name("data", MaxDynamoTableName)},
+	}, providers.RegionalOpt())
+	if err != nil {
+		return err
+	}
+	ctx.Export(OutAlarmTopicArn, observability.AlarmTopicArn)
 	ctx.Export(OutAPIURL, api.URL)
 	ctx.Export(OutUsagePlanIDs, api.UsagePlanIDs)
 	ctx.Export(OutTenantID, pulumi.String(cfg.Tenant.ID))

@@ -6,6 +6,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/tenantforge/tenantforge/shared/obs"
 	"github.com/tenantforge/tenantforge/shared/tenancy"
 )
 
@@ -58,6 +59,9 @@ type TenantGroupArgs struct {
 	// DeploymentConfig is the CodeDeploy configuration that releases new
 	// versions of the functions (cicd.canary).
 	DeploymentConfig string
+	// MetricsNamespace is where the functions' usage extension publishes
+	// the per-tenant metrics (observability.namespace).
+	MetricsNamespace string
 }
 
 // NewTenantGroup registers the group.
@@ -87,6 +91,9 @@ func NewTenantGroup(ctx *pulumi.Context, name string, args *TenantGroupArgs, opt
 		return nil, err
 	}
 	env := pulumi.StringMap{"TENANCY": pulumi.String(args.Deployment)}
+	if args.MetricsNamespace != "" {
+		env[obs.EnvNamespace] = pulumi.String(args.MetricsNamespace)
+	}
 	policies := map[string]pulumi.StringInput{}
 	if args.Deployment == DeploymentPool {
 		c.TableName, c.TableArn = args.PooledTableName, args.PooledTableArn

@@ -48,7 +48,7 @@ func TestPlatformStackResourceSet(t *testing.T) {
 	assert.Equal(t, map[string]int{
 		typeProvider:                             2, // regional and us-east-1
 		typeShared:                               1,
-		typeTable:                                2, // tenant registry, pooled data
+		typeTable:                                3, // tenant registry, pooled data, tenant usage
 		typeDataStore:                            1,
 		typeEventBus:                             1,
 		typeAudit:                                1,
@@ -60,17 +60,17 @@ func TestPlatformStackResourceSet(t *testing.T) {
 		typeUser:                                 1, // the stack's SystemAdmin
 		typeUserGroup:                            1,
 		typeAuthz:                                1,
-		typeFunction:                             6, // authorizer, pool products, pool orders, registration, tenants, users
-		typeLambda:                               6,
-		typeRole:                                 12, // six execution roles, the tenant access role, API Gateway's logs role, CodeDeploy's, the pipeline's three
-		typeRolePol:                              17, // logs and traces of each function; registry read; assume tenant role x2; tenant data; control plane x3; alias shifts; pipeline x3
-		typeLogGroup:                             9,  // six functions, the API's access logs, the build and deploy projects
+		typeFunction:                             7, // authorizer, pool products, pool orders, registration, tenants, users, usage
+		typeLambda:                               7,
+		typeRole:                                 13, // seven execution roles, the tenant access role, API Gateway's logs role, CodeDeploy's, the pipeline's three
+		typeRolePol:                              20, // logs and traces of each function; registry read; assume tenant role x2; tenant data; control plane x3; usage; usage read; alias shifts; pipeline x3
+		typeLogGroup:                             10, // seven functions, the API's access logs, the build and deploy projects
 		"aws:lambda/alias:Alias":                 2,  // live: pool products and orders
 		"tenantforge:app:Release":                1,
 		"aws:codedeploy/application:Application": 1,
-		"aws:codedeploy/deploymentGroup:DeploymentGroup":                                             2, // one per application function
-		"aws:cloudwatch/metricAlarm:MetricAlarm":                                                     4, // errors and latency of each live alias
-		"tenantforge:cicd:Pipeline":                                                                  1, // cicd.repository is set
+		"aws:codedeploy/deploymentGroup:DeploymentGroup":                                             2,  // one per application function
+		"aws:cloudwatch/metricAlarm:MetricAlarm":                                                     25, // errors and latency of each live alias (4); errors and throttles of 7 functions; API 5xx rate and p99; 3 tables; registrations; provisioning
+		"tenantforge:cicd:Pipeline":                                                                  1,  // cicd.repository is set
 		"aws:codepipeline/pipeline:Pipeline":                                                         1,
 		"aws:codebuild/project:Project":                                                              2, // build, deploy
 		"aws:codebuild/reportGroup:ReportGroup":                                                      1,
@@ -82,7 +82,7 @@ func TestPlatformStackResourceSet(t *testing.T) {
 		"aws:s3/bucketPolicy:BucketPolicy":                                                           1,
 		"aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock":                                     1,
 		"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2": 1,
-		"aws:sns/topic:Topic":                                                                        1,
+		"aws:sns/topic:Topic":                                                                        2, // pipeline notifications, alarms
 		"aws:sns/topicPolicy:TopicPolicy":                                                            1,
 		"aws:sns/topicSubscription:TopicSubscription":                                                1, // cicd.notifyEmail
 		"tenantforge:controlplane:ControlPlane":                                                      1,
@@ -95,11 +95,18 @@ func TestPlatformStackResourceSet(t *testing.T) {
 		typeStage:                                                                                    1,
 		typeMethodSet:                                                                                1,
 		typeUsagePlan:                                                                                3, // one per pooled tier
-		typePermission:                                                                               6, // five functions and the authorizer
+		typePermission:                                                                               7, // five functions and the authorizer for the API, the usage function for its schedule
 		typeAccount:                                                                                  1,
 		"aws:iam/rolePolicyAttachment:RolePolicyAttachment":                                          1,
 		"tenantforge:app:SharedLayer":                                                                1,
 		"aws:lambda/layerVersion:LayerVersion":                                                       1,
+		"tenantforge:obs:TenantUsage":                                                                1,
+		"tenantforge:obs:Observability":                                                              1,
+		"aws:cloudwatch/eventRule:EventRule":                                                         5, // the usage schedule; provisioned and provisioning-failed counters; the pipeline's succeeded and failed runs
+		"aws:cloudwatch/eventTarget:EventTarget":                                                     1, // the usage function
+		"aws:cloudwatch/logMetricFilter:LogMetricFilter":                                             3, // API throttles, registration failures, authorizer denials
+		"aws:cloudwatch/queryDefinition:QueryDefinition":                                             2,
+		"aws:cloudwatch/dashboard:Dashboard":                                                         1,
 	}, rec.CountByType(), "the dev platform stack registers a different resource set than its config asks for")
 	assert.Empty(t, rec.OfType(typeVpc), "the VPC is off by default: a NAT gateway costs money every hour")
 	assert.Equal(t, "tenantforge-dev-registry", rec.Outputs[infra.OutRegistryTableName])
@@ -125,7 +132,11 @@ func TestTenantStackResourceSet(t *testing.T) {
 		"tenantforge:app:Release":                1,
 		"aws:codedeploy/application:Application": 1,
 		"aws:codedeploy/deploymentGroup:DeploymentGroup": 2,
-		"aws:cloudwatch/metricAlarm:MetricAlarm":         4,
+		"aws:cloudwatch/metricAlarm:MetricAlarm":         11, // errors and latency of each live alias (4); errors and throttles of 2 functions; API 5xx rate and p99; table throttles
+		"tenantforge:obs:Observability":                  1,
+		"aws:sns/topic:Topic":                            1,
+		"aws:cloudwatch/logMetricFilter:LogMetricFilter": 1, // the API's 429s per tenant and tier
+		"aws:cloudwatch/queryDefinition:QueryDefinition": 2,
 		"tenantforge:api:Api":                            1,
 		typeRestAPI:                                      1,
 		typeDeployment:                                   1,
@@ -242,7 +253,7 @@ func TestDeletionProtectionOutsideDev(t *testing.T) {
 	for env, protected := range map[string]bool{"dev": false, "prod": true} {
 		rec := run(t, "dev", stackConfig(t, "dev", "environment", env), nil)
 		tables := rec.OfType(typeTable)
-		require.Len(t, tables, 2)
+		require.Len(t, tables, 3)
 		tables = append(tables, run(t, "dev-tenant-x", stackConfig(t, "dev-tenant-example", "environment", env), platformOutputs(t)).OfType(typeTable)...)
 		for _, table := range tables {
 			assert.Equal(t, protected, table.Input("deletionProtectionEnabled"), "%s: table %s deletion protection", env, table.Name)

@@ -36,9 +36,10 @@ func TestPoolFunctionsHaveNoDataPermissions(t *testing.T) {
 		}
 		lambda := find(t, rec, typeLambda, "pool-"+fn)
 		assert.Equal(t, map[string]any{"variables": map[string]any{
-			"TENANCY":         "pool",
-			"TABLE_NAME":      "tenantforge-dev-pooled-data",
-			"TENANT_ROLE_ARN": access.Output("arn"),
+			"TENANCY":                       "pool",
+			"TABLE_NAME":                    "tenantforge-dev-pooled-data",
+			"TENANTFORGE_METRICS_NAMESPACE": "tenantforge",
+			"TENANT_ROLE_ARN":               access.Output("arn"),
 		}}, lambda.Input("environment"), "the computed tenant role ARN must be the role's real ARN")
 		assert.Equal(t, "tenantforge-dev-pool-"+fn, lambda.Input("name"))
 		assert.Nil(t, lambda.Input("reservedConcurrentExecutions"), "the pool group shares the account's concurrency")
@@ -88,6 +89,7 @@ func TestSiloGroupOwnsItsTableAndConcurrency(t *testing.T) {
 		assert.Equal(t, float64(20), lambda.Input("reservedConcurrentExecutions"), "reserved concurrency comes from the platinum tier")
 		assert.Equal(t, map[string]any{"variables": map[string]any{
 			"TENANCY": "silo", "TENANT_ID": "example", "TABLE_NAME": "tenantforge-dev-tenant-example-data",
+			"TENANTFORGE_METRICS_NAMESPACE": "tenantforge",
 		}}, lambda.Input("environment"))
 	}
 	for _, r := range rec.Resources {
@@ -104,7 +106,8 @@ func TestTenantsCostNoStandingInfrastructure(t *testing.T) {
 	a := run(t, "dev-tenant-example", stackConfig(t, "dev-tenant-example"), refs)
 	b := run(t, "dev-tenant-globex", stackConfig(t, "dev-tenant-example", "tenant", `{"id":"globex","name":"globex","tier":"platinum"}`), refs)
 	assert.Equal(t, a.CountByType(), b.CountByType(), "every silo tenant stack must have the same resource set")
-	assert.Len(t, a.Resources, 41, "a silo tenant stack is small") // 29, plus the live aliases and their release (12)
+	assert.Len(t, a.Resources, 53, "a silo tenant stack is small") // 29, the live aliases and their release (12), alarms (12)
+	assert.Empty(t, a.OfType("aws:cloudwatch/dashboard:Dashboard"), "a dashboard per silo tenant would cost every month; the platform's shows every tenant")
 	hourly := []string{"aws:ec2/natGateway", "aws:ec2/instance", "aws:rds/", "aws:elasticache/", "aws:opensearch/", "aws:lb/", "aws:alb/",
 		"aws:kinesis/", "aws:ec2/vpcEndpoint", "aws:apigateway/vpcLink", "awsx:ec2:Vpc", "aws:ec2/eip"}
 	for _, r := range a.Resources {

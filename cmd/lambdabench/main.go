@@ -35,8 +35,9 @@ var env = map[string][]string{
 	"products":   {"TABLE_NAME=pooled", "TENANCY=pool", "TENANT_ROLE_ARN=arn:aws:iam::123456789012:role/tenant-access"},
 	"orders":     {"TABLE_NAME=pooled", "TENANCY=pool", "TENANT_ROLE_ARN=arn:aws:iam::123456789012:role/tenant-access"},
 	"tenants": {"REGISTRY_TABLE=registry", "USER_POOL_ID=eu-west-1_bench", "POOLED_TABLE=pooled", "EVENT_BUS=bus",
-		`TIER_DEPLOYMENTS={"basic":"pool","platinum":"silo"}`},
+		`TIER_DEPLOYMENTS={"basic":"pool","platinum":"silo"}`, "USAGE_TABLE=tenant-usage"},
 	"users": {"REGISTRY_TABLE=registry", "USER_POOL_ID=eu-west-1_bench"},
+	"usage": {"USAGE_TABLE=tenant-usage", "TENANTFORGE_METRICS_NAMESPACE=tenantforge", "COST_TAG_KEY=tenant-id", "USAGE_RETENTION_DAYS=400"},
 	"registration": {"REGISTRY_TABLE=registry", "USER_POOL_ID=eu-west-1_bench", "APP_CLIENT_ID=bench", "EVENT_BUS=bus",
 		`TIER_DEPLOYMENTS={"basic":"pool","platinum":"silo"}`, "CONFIG_CACHE_SECONDS=60"},
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/tenantforge/tenantforge/shared/obs"
 	"github.com/tenantforge/tenantforge/shared/usage"
 )
 
@@ -23,6 +24,8 @@ func main() {
 		Name: filepath.Base(os.Args[0]),
 		Addr: addr,
 		Out:  os.Stdout,
+		// The extension runs in the function's environment.
+		Namespace: os.Getenv(obs.EnvNamespace),
 	}
 	if err := ext.Run(context.Background()); err != nil {
 		slog.Error("tenantforge-usage", "error", err)

@@ -28,6 +28,7 @@ import (
 	"github.com/tenantforge/tenantforge/shared/apidef"
 	"github.com/tenantforge/tenantforge/shared/app"
 	"github.com/tenantforge/tenantforge/shared/auth"
+	"github.com/tenantforge/tenantforge/shared/billing"
 	"github.com/tenantforge/tenantforge/shared/controlplane"
 	"github.com/tenantforge/tenantforge/shared/registry"
 	"github.com/tenantforge/tenantforge/shared/store"
@@ -261,7 +262,7 @@ func (s *Stack) snapshotPath() string { return filepath.Join(s.dataDir, "dynamod
 func (s *Stack) startDynamo() error {
 	s.STS = newSTS(str(s.Spec.outputs[infra.OutTenantRoleArn]))
 	s.dynamo = localdynamo.Start(func(next http.Handler) http.Handler {
-		s.Guard = newGuard(s.STS, s.Spec.RegistryTable, s.Spec.PooledTable, next)
+		s.Guard = newGuard(s.STS, s.Spec.RegistryTable, s.Spec.PooledTable, s.Spec.UsageTable, next)
 		return s.Guard
 	})
 	s.DynamoURL = s.dynamo.URL
@@ -367,10 +368,11 @@ func (s *Stack) wire() error {
 	for name, t := range tiers {
 		deployments[name] = t.Deployment
 	}
-	tenants := &controlplane.Tenants{Registry: s.Registry, Users: directory, Lifecycle: controlplane.Lifecycle{
-		Keys: s.Keys, Events: s.Events, Purger: &store.Purger{DB: s.dynamoClient(TenantsKey), Table: s.Spec.PooledTable},
-		Tiers: deployments, PlanIDs: s.Registry.UsagePlans, Logger: s.logger,
-	}}
+	tenants := &controlplane.Tenants{Registry: s.Registry, Users: directory,
+		Usage: &billing.Store{DB: s.dynamoClient(TenantsKey), Table: s.Spec.UsageTable}, Lifecycle: controlplane.Lifecycle{
+			Keys: s.Keys, Events: s.Events, Purger: &store.Purger{DB: s.dynamoClient(TenantsKey), Table: s.Spec.PooledTable},
+			Tiers: deployments, PlanIDs: s.Registry.UsagePlans, Logger: s.logger,
+		}}
 	users := &controlplane.Users{Registry: s.Registry, Pool: directory, Logger: s.logger}
 	functions := map[string]Function{
 		"products":     app.NewProducts(pooled, s.logger, nil).Serve,

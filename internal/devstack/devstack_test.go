@@ -39,7 +39,8 @@ func TestSpecIsReadFromTheProgram(t *testing.T) {
 	assert.Equal(t, []string{"SystemAdmin", "TenantAdmin", "TenantUser"}, groups)
 	assert.Equal(t, "tenantforge-dev-registry", s.RegistryTable)
 	assert.Equal(t, "tenantforge-dev-pooled-data", s.PooledTable)
-	assert.Len(t, s.Tables, 2, "the platform stack has two tables")
+	assert.Len(t, s.Tables, 3, "the platform stack has three tables: registry, pooled data, tenant usage")
+	assert.Equal(t, "tenantforge-dev-tenant-usage", s.UsageTable)
 	assert.Equal(t, tenancy.SystemTenantID, s.Admin.Attributes[tenancy.ClaimTenantID])
 	assert.Equal(t, "SystemAdmin", s.Admin.Attributes[tenancy.ClaimRole])
 	assert.Equal(t, []string{"SystemAdmin"}, s.Admin.Groups)
@@ -114,7 +115,7 @@ func TestGuardEnforcesLeadingKeys(t *testing.T) {
 	key := aws.ToString(out.Credentials.AccessKeyId)
 	_, err = s.AssumeRole(context.Background(), &sts.AssumeRoleInput{RoleArn: aws.String("arn:role")})
 	assert.Error(t, err, "a session without the tenant tag must be refused")
-	g := newGuard(s, "registry", "pooled", nil)
+	g := newGuard(s, "registry", "pooled", "usage", nil)
 	g.addSilo("silo-table", "vault")
 	decide := func(key string, req ddbRequest) Access {
 		var a Access

@@ -149,6 +149,7 @@ type Guard struct {
 	sts      *STS
 	registry string
 	pooled   string
+	usage    string
 	next     http.Handler
 
 	mu     sync.Mutex
@@ -160,8 +161,8 @@ type Guard struct {
 // MaxAccessLog bounds the recorded accesses of one run.
 const MaxAccessLog = 200000
 
-func newGuard(s *STS, registry, pooled string, next http.Handler) *Guard {
-	return &Guard{sts: s, registry: registry, pooled: pooled, next: next, silos: map[string]string{}}
+func newGuard(s *STS, registry, pooled, usage string, next http.Handler) *Guard {
+	return &Guard{sts: s, registry: registry, pooled: pooled, usage: usage, next: next, silos: map[string]string{}}
 }
 
 func (g *Guard) addSilo(table, tenant string) {
@@ -297,8 +298,12 @@ func (g *Guard) check(key string, req *ddbRequest, a *Access) {
 		for t := range tables {
 			switch {
 			case t == g.registry:
+			case t == g.usage:
+				if a.Operation != "Query" {
+					deny("the tenants function only reads the usage records")
+				}
 			case t != g.pooled:
-				deny("the tenants function reaches only the registry and the pooled table")
+				deny("the tenants function reaches only the registry, the usage records and the pooled table")
 			case a.Operation == "Query" && (req.Select != "SPECIFIC_ATTRIBUTES" || !keysOnly(req)):
 				deny("the tenants function may query the pooled table for item keys only")
 			case a.Operation != "Query" && a.Operation != "BatchWriteItem" && a.Operation != "DeleteItem":

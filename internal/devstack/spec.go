@@ -100,8 +100,10 @@ type Spec struct {
 	Tables                 []Table
 	RegistryTable          string
 	PooledTable            string
-	Pool                   UserPool
-	Admin                  User
+	// UsageTable holds the daily usage records SystemAdmins read.
+	UsageTable string
+	Pool       UserPool
+	Admin      User
 	// Plans are the usage plans by id; PlanIDs the registry item's map of
 	// tier to plan id.
 	Plans   map[string]Limits
@@ -142,8 +144,9 @@ func LoadSpec(dir, stack string, artifacts infra.Artifacts) (*Spec, error) {
 	s.Tables = tablesOf(rec)
 	s.RegistryTable, _ = rec.Outputs[infra.OutRegistryTableName].(string)
 	s.PooledTable, _ = rec.Outputs[infra.OutPooledTableName].(string)
-	if s.RegistryTable == "" || s.PooledTable == "" {
-		return nil, fmt.Errorf("the %s plan exports no registry or pooled table name", stack)
+	s.UsageTable, _ = rec.Outputs[infra.OutUsageTableName].(string)
+	if s.RegistryTable == "" || s.PooledTable == "" || s.UsageTable == "" {
+		return nil, fmt.Errorf("the %s plan exports no registry, pooled or usage table name", stack)
 	}
 	if err := s.readIdentity(rec); err != nil {
 		return nil, err

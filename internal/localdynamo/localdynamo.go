@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	miniserver "github.com/truora/minidyn/server"
 
+	"github.com/tenantforge/tenantforge/shared/billing"
 	"github.com/tenantforge/tenantforge/shared/tenancy"
 )
 
@@ -67,6 +68,11 @@ func (l *Local) CreateRegistryTable(ctx context.Context, name string) error {
 		},
 		Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
 	})
+}
+
+// CreateUsageTable creates a tenant-usage table (tenantId, day).
+func (l *Local) CreateUsageTable(ctx context.Context, name string) error {
+	return l.create(ctx, name, billing.PartitionKey, billing.SortKey)
 }
 
 func (l *Local) create(ctx context.Context, name, hash, rng string, indexes ...types.GlobalSecondaryIndex) error {

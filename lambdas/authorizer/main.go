@@ -21,6 +21,7 @@ import (
 
 	"github.com/tenantforge/tenantforge/shared/auth"
 	"github.com/tenantforge/tenantforge/shared/awsenv"
+	"github.com/tenantforge/tenantforge/shared/obs"
 	"github.com/tenantforge/tenantforge/shared/registry"
 )
 
@@ -60,5 +61,7 @@ func setup(_ context.Context) (*auth.Authorizer, error) {
 	}
 	decisionTTL := time.Duration(ttl) * time.Second
 	tenants := auth.NewCachedTenants(auth.RegistryTenants{Store: registry.New(dynamodb.NewFromConfig(awsCfg), table)}, decisionTTL, nil)
-	return auth.NewAuthorizer(verifier, tenants, decisionTTL), nil
+	a := auth.NewAuthorizer(verifier, tenants, decisionTTL)
+	a.Logger = obs.NewLogger(os.Stdout)
+	return a, nil
 }

@@ -4,8 +4,9 @@
 //
 // Environment: REGISTRY_TABLE, USER_POOL_ID, POOLED_TABLE (the pooled data
 // table an offboarding purges), EVENT_BUS, TIER_DEPLOYMENTS (JSON: tier ->
-// pool|silo). The tiers' usage plan ids are read from the registry, where
-// the stack publishes them.
+// pool|silo), USAGE_TABLE (the daily usage records SystemAdmins read). The
+// tiers' usage plan ids are read from the registry, where the stack
+// publishes them.
 package main
 
 import (
@@ -20,6 +21,7 @@ import (
 
 	"github.com/tenantforge/tenantforge/shared/app"
 	"github.com/tenantforge/tenantforge/shared/awsenv"
+	"github.com/tenantforge/tenantforge/shared/billing"
 	"github.com/tenantforge/tenantforge/shared/controlplane"
 	"github.com/tenantforge/tenantforge/shared/httpx"
 	"github.com/tenantforge/tenantforge/shared/registry"
@@ -30,7 +32,7 @@ func main() { app.Serve("tenants", setup) }
 
 func setup() (*httpx.Router, error) {
 	need := map[string]string{}
-	for _, k := range []string{"REGISTRY_TABLE", "USER_POOL_ID", "POOLED_TABLE", "EVENT_BUS", "TIER_DEPLOYMENTS"} {
+	for _, k := range []string{"REGISTRY_TABLE", "USER_POOL_ID", "POOLED_TABLE", "EVENT_BUS", "TIER_DEPLOYMENTS", "USAGE_TABLE"} {
 		if need[k] = os.Getenv(k); need[k] == "" {
 			return nil, fmt.Errorf("%s must be set", k)
 		}
@@ -48,6 +50,7 @@ func setup() (*httpx.Router, error) {
 	logger := app.Logger()
 	t := &controlplane.Tenants{
 		Registry: reg,
+		Usage:    &billing.Store{DB: db, Table: need["USAGE_TABLE"]},
 		Users:    &controlplane.CognitoDirectory{Client: cip.NewFromConfig(cfg), UserPoolID: need["USER_POOL_ID"], Index: reg},
 		Lifecycle: controlplane.Lifecycle{
 			Keys:    &controlplane.GatewayKeys{Client: apigateway.NewFromConfig(cfg)},

@@ -9,10 +9,10 @@ import (
 
 func TestSetup(t *testing.T) {
 	env := map[string]string{
-		"REGISTRY_TABLE": "r", "USER_POOL_ID": "p", "POOLED_TABLE": "d", "EVENT_BUS": "b", "TIER_DEPLOYMENTS": `{"basic":"pool"}`,
+		"REGISTRY_TABLE": "r", "USER_POOL_ID": "p", "POOLED_TABLE": "d", "EVENT_BUS": "b", "TIER_DEPLOYMENTS": `{"basic":"pool"}`, "USAGE_TABLE": "u",
 		"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "s",
 	}
-	for _, missing := range []string{"REGISTRY_TABLE", "USER_POOL_ID", "POOLED_TABLE", "EVENT_BUS", "TIER_DEPLOYMENTS"} {
+	for _, missing := range []string{"REGISTRY_TABLE", "USER_POOL_ID", "POOLED_TABLE", "EVENT_BUS", "TIER_DEPLOYMENTS", "USAGE_TABLE"} {
 		for k, v := range env {
 			t.Setenv(k, v)
 		}

@@ -84,9 +84,10 @@ func TestPlatformDefinitionMergesControlPlaneAndApplication(t *testing.T) {
 	assert.Contains(t, got, "POST /registrations registration")
 	assert.Contains(t, got, "GET /tenant-config/{tenantName} registration")
 	assert.Contains(t, got, "POST /tenants/{tenantId}/suspend tenants")
+	assert.Contains(t, got, "GET /tenants/{tenantId}/usage tenants")
 	assert.Contains(t, got, "PATCH /tenants/{tenantId} tenants", "SystemAdmins change tiers and names through the tenants function")
 	assert.Contains(t, got, "DELETE /tenants/{tenantId} tenants", "SystemAdmins offboard through the tenants function")
-	assert.Len(t, routes, 25)
+	assert.Len(t, routes, 26)
 	for _, r := range tenancy.Routes {
 		if strings.HasPrefix(r.Path, "/users") {
 			assert.Contains(t, got, r.Method+" "+r.Path+" users", "users route %s %s must be served by the users function", r.Method, r.Path)

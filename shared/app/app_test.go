@@ -6,8 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync"
@@ -19,14 +20,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
+	"github.com/aws/smithy-go/middleware"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenantforge/tenantforge/internal/localdynamo"
 	"github.com/tenantforge/tenantforge/shared/httpx"
+	"github.com/tenantforge/tenantforge/shared/obs"
 	"github.com/tenantforge/tenantforge/shared/store"
 	"github.com/tenantforge/tenantforge/shared/tenancy"
 	"github.com/tenantforge/tenantforge/shared/tvm"
+	"github.com/tenantforge/tenantforge/shared/usage"
 )
 
 // stsStandIn vends credentials whose access key names the tenant tag.
@@ -66,12 +70,71 @@ type env struct {
 	sts      *stsStandIn
 	mu       sync.Mutex
 	accesses []access
+	// logs are the functions' log lines; meter is the usage extension the
+	// routers report to, flushing into metrics.
+	logs    *syncBuffer
+	meter   *usage.Extension
+	metrics *syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) lines() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return strings.Split(strings.TrimSpace(s.b.String()), "\n")
+}
+
+// withCapacity adds what DynamoDB reports when asked for consumed capacity
+// (the emulator does not): 0.5 units a read, 1 a write, 4 a transaction.
+func withCapacity(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		out := rec.Body.Bytes()
+		if rec.Code == http.StatusOK && bytes.Contains(body, []byte(`"ReturnConsumedCapacity":"TOTAL"`)) {
+			var doc map[string]any
+			if json.Unmarshal(out, &doc) == nil {
+				op := r.Header.Get("X-Amz-Target")
+				units := map[string]float64{"GetItem": 0.5, "Query": 0.5, "PutItem": 1, "UpdateItem": 1, "DeleteItem": 1}
+				switch name := op[strings.Index(op, ".")+1:]; name {
+				case "TransactWriteItems":
+					doc["ConsumedCapacity"] = []any{map[string]any{"TableName": "pooled", "CapacityUnits": 4}}
+				default:
+					doc["ConsumedCapacity"] = map[string]any{"TableName": "pooled", "CapacityUnits": units[name]}
+				}
+				out, _ = json.Marshal(doc)
+			}
+		}
+		for k, v := range rec.Header() {
+			if k != "Content-Length" && k != "X-Amz-Crc32" {
+				w.Header()[k] = v
+			}
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(out)
+	})
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{sts: &stsStandIn{}}
+	e := &env{sts: &stsStandIn{}, logs: &syncBuffer{}, metrics: &syncBuffer{}}
+	e.meter = &usage.Extension{Out: e.metrics, Namespace: "tenantforge-test"}
+	extension := httptest.NewServer(e.meter)
+	t.Cleanup(extension.Close)
 	local := localdynamo.Start(func(next http.Handler) http.Handler {
+		next = withCapacity(next)
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			body, _ := io.ReadAll(r.Body)
 			r.Body = io.NopCloser(bytes.NewReader(body))
@@ -93,8 +156,9 @@ func newEnv(t *testing.T) *env {
 	e.accesses = nil
 	vendor := tvm.New(e.sts, "arn:aws:iam::123456789012:role/tenant-access", aws.Config{Region: "eu-west-1"})
 	s := store.NewDynamo(PoolClients(vendor, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(local.URL) }), "pooled")
-	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	e.products, e.orders = NewProducts(s, logger, nil), NewOrders(s, logger, nil)
+	logger := obs.NewLogger(e.logs)
+	meter := usage.NewReporter(strings.TrimPrefix(extension.URL, "http://"))
+	e.products, e.orders = NewProducts(s, logger, meter), NewOrders(s, logger, meter)
 	return e
 }
 
@@ -120,8 +184,8 @@ func (e *env) call(t *testing.T, c caller, method, resource, path, body string) 
 	}
 	resp, err := r.Serve(context.Background(), events.APIGatewayProxyRequest{
 		HTTPMethod: method, Resource: resource, Path: path, Body: body, PathParameters: params,
-		Headers: map[string]string{"Content-Type": "application/json"},
-		RequestContext: events.APIGatewayProxyRequestContext{RequestID: "r",
+		Headers: map[string]string{"Content-Type": "application/json", "Authorization": "Bearer " + testToken},
+		RequestContext: events.APIGatewayProxyRequestContext{RequestID: "req-" + method + "-" + c.tenant,
 			Authorizer: map[string]any{"tenantId": c.tenant, "tier": "basic", "role": c.role, "userId": "u"}},
 	})
 	require.NoError(t, err)
@@ -267,4 +331,115 @@ func TestSiloClientServesOnlyItsTenant(t *testing.T) {
 	_, err = src(context.Background(), "globex")
 	assert.ErrorIs(t, err, ErrWrongTenant)
 	assert.Equal(t, httpx.ErrForbidden, mapErrors(err))
+}
+
+// testToken stands in for the caller's ID token in the request headers.
+const testToken = "eyJhbGciOiJSUzI1NiJ9.eyJlbWFpbCI6ImphbmVAYWNtZS5leGFtcGxlIn0.c2ln"
+
+func TestRequestsAreLoggedAndMeteredPerTenant(t *testing.T) {
+	e := newEnv(t)
+	status, p := e.call(t, acmeAdmin, "POST", "/products", "/products", `{"name":"jane@acme.example","price":100}`)
+	require.Equal(t, 201, status, p)
+	status, o := e.call(t, acmeUser, "POST", "/orders", "/orders", `{"productId":"`+p["productId"].(string)+`","quantity":3}`)
+	require.Equal(t, 201, status, o)
+	status, _ = e.call(t, acmeUser, "GET", "/products", "/products", "")
+	require.Equal(t, 200, status)
+	status, _ = e.call(t, globexUser, "GET", "/orders/{orderId}", "/orders/nope", "")
+	require.Equal(t, 404, status)
+
+	// One JSON log line per request with who, what, outcome and timing.
+	logs := e.logs.lines()
+	require.Len(t, logs, 4, "every request must log exactly one line")
+	var first map[string]any
+	require.NoError(t, json.Unmarshal([]byte(logs[0]), &first))
+	for field, want := range map[string]any{"tenant_id": "acme", "tier": "basic", "role": "TenantAdmin", "route": "/products",
+		"method": "POST", "status": 201.0, "request_id": "req-POST-acme", "service": "products", "items_written": 1.0, "write_capacity_units": 1.0} {
+		assert.Equal(t, want, first[field], "log field %s: operators could not find or attribute this request", field)
+	}
+	assert.Contains(t, first, "latency_ms")
+	for _, l := range logs {
+		assert.NotContains(t, l, testToken, "a caller's token reached the logs")
+		assert.NotContains(t, l, "Bearer", "a caller's credential reached the logs")
+		assert.NotContains(t, l, "jane@acme.example", "personal data reached the logs")
+	}
+
+	// The extension's flush: valid EMF, per tenant and service.
+	require.NoError(t, e.meter.Flush())
+	byKey := map[string]map[string]any{}
+	for _, l := range e.metrics.lines() {
+		require.NoError(t, obs.ValidateEMF([]byte(l)), "CloudWatch would drop this metric line: %s", l)
+		var doc map[string]any
+		require.NoError(t, json.Unmarshal([]byte(l), &doc))
+		byKey[doc["tenant_id"].(string)+"/"+doc["service"].(string)] = doc
+	}
+	require.Len(t, byKey, 3, "acme/products, acme/orders and globex/orders")
+	products, orders, globex := byKey["acme/products"], byKey["acme/orders"], byKey["globex/orders"]
+	assert.Equal(t, 2.0, products["Requests"])
+	assert.Equal(t, 1.0, products["ItemsWritten"])
+	assert.Equal(t, 1.0, products["ConsumedWriteCapacity"], "the product's put consumed one write unit")
+	assert.Equal(t, 0.5, products["ConsumedReadCapacity"], "the list consumed half a read unit")
+	assert.Equal(t, 1.0, orders["ItemsWritten"], "an order is one item written; the product check writes nothing")
+	assert.Equal(t, 4.0, orders["ConsumedWriteCapacity"])
+	assert.Equal(t, 0.5, orders["ConsumedReadCapacity"], "pricing the order read the product")
+	assert.Equal(t, 1.0, globex["ClientErrors"])
+	assert.Equal(t, 0.0, globex["ItemsWritten"])
+	assert.Greater(t, orders["Latency"], 0.0, "one request, one latency sample")
+}
+
+// xrayDaemon stands in for the X-Ray daemon: it collects the subsegments
+// the functions send over UDP.
+type xrayDaemon struct {
+	conn *net.UDPConn
+}
+
+func (d *xrayDaemon) collect(t *testing.T, n int) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	buf := make([]byte, 65536)
+	for len(out) < n {
+		require.NoError(t, d.conn.SetReadDeadline(time.Now().Add(2*time.Second)))
+		k, err := d.conn.Read(buf)
+		require.NoError(t, err, "the daemon got %d subsegments, want %d", len(out), n)
+		_, body, _ := strings.Cut(string(buf[:k]), "\n")
+		var doc map[string]any
+		require.NoError(t, json.Unmarshal([]byte(body), &doc))
+		out = append(out, doc)
+	}
+	return out
+}
+
+// What this does not prove: that X-Ray accepts the documents (the daemon
+// is a UDP listener); it proves what the functions send it.
+func TestARequestIsTracedWithItsTenantDownToDynamoDB(t *testing.T) {
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	require.NoError(t, err)
+	defer conn.Close()
+	daemon := &xrayDaemon{conn: conn}
+	tracer := obs.NewTracer(conn.LocalAddr().String())
+
+	local := localdynamo.Start(nil)
+	t.Cleanup(local.Close)
+	require.NoError(t, local.CreateDataTable(context.Background(), "pooled"))
+	vendor := tvm.New(&stsStandIn{}, "arn:aws:iam::123456789012:role/tenant-access",
+		aws.Config{Region: "eu-west-1", APIOptions: []func(*middleware.Stack) error{obs.TraceAWS(tracer)}})
+	s := store.NewDynamo(PoolClients(vendor, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(local.URL) }), "pooled")
+	products := NewProducts(s, obs.NewLogger(io.Discard), nil)
+	products.Tracer = tracer
+
+	ctx := obs.WithTraceHeader(context.Background(), "Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=1")
+	resp, err := products.Serve(ctx, events.APIGatewayProxyRequest{HTTPMethod: "POST", Resource: "/products", Path: "/products",
+		Body:           `{"name":"Anvil","price":100}`,
+		RequestContext: events.APIGatewayProxyRequestContext{Authorizer: map[string]any{"tenantId": "acme", "tier": "basic", "role": "TenantAdmin"}}})
+	require.NoError(t, err)
+	require.Equal(t, 201, resp.StatusCode, resp.Body)
+
+	segs := daemon.collect(t, 2) // the PutItem, then the handler
+	put, handler := segs[0], segs[1]
+	assert.Equal(t, "products", handler["name"])
+	assert.Equal(t, "53995c3f42cd8ad8", handler["parent_id"], "the handler must hang under Lambda's function segment")
+	assert.Equal(t, map[string]any{"TenantId": "acme", "route": "POST /products", "tier": "basic"}, handler["annotations"])
+	assert.Equal(t, "DynamoDB", put["name"])
+	assert.Equal(t, handler["id"], put["parent_id"], "the DynamoDB call must hang under the request")
+	assert.Equal(t, "PutItem", put["aws"].(map[string]any)["operation"])
+	assert.Equal(t, map[string]any{"TenantId": "acme"}, put["annotations"], "the DynamoDB call cannot be attributed to its tenant")
 }

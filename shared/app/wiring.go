@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/tenantforge/tenantforge/shared/awsenv"
+	"github.com/tenantforge/tenantforge/shared/obs"
 	"github.com/tenantforge/tenantforge/shared/store"
 	"github.com/tenantforge/tenantforge/shared/tenancy"
 	"github.com/tenantforge/tenantforge/shared/tvm"
@@ -48,5 +49,5 @@ func StoreFromEnv(_ context.Context) (*store.Dynamo, error) {
 	}
 }
 
-// Logger is the functions' JSON logger.
-func Logger() *slog.Logger { return slog.New(slog.NewJSONHandler(os.Stdout, nil)) }
+// Logger is the functions' JSON logger: secrets and personal data redacted.
+func Logger() *slog.Logger { return obs.NewLogger(os.Stdout) }

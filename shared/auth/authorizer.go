@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/tenantforge/tenantforge/shared/obs"
 	"github.com/tenantforge/tenantforge/shared/tenancy"
 )
 
@@ -67,6 +69,14 @@ type Authorizer struct {
 
 	mu    sync.Mutex
 	cache map[string]*Decision
+
+	// Logger, when set, gets one line per authorization: the decision
+	// (allow, deny, unauthorized, error), tenant, role and reason; never
+	// the token. The stack counts denials from these lines.
+	Logger *slog.Logger
+	// Tracer sends the authorizer's subsegment (obs.DefaultTracer() when
+	// nil: silent outside Lambda).
+	Tracer *obs.Tracer
 }
 
 // MaxCachedDecisions bounds the decision cache of one process.
@@ -96,6 +106,9 @@ func (a *Authorizer) Decide(ctx context.Context, header string) (*Decision, erro
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnauthorized, err)
 	}
+	// The registry lookup below and its trace belong to the caller's tenant.
+	ctx = obs.WithTenant(ctx, id.TenantID)
+	obs.Current(ctx).Annotate(obs.AnnotationTenant, id.TenantID)
 	d := &Decision{Identity: id, Allow: true, Routes: tenancy.RoutesFor(id.Role)}
 	if id.Role != tenancy.RoleSystemAdmin {
 		t, err := a.tenants.Tenant(ctx, id.TenantID)
@@ -148,7 +161,41 @@ func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayCustomAuth
 	if header == "" {
 		header = req.Headers["authorization"]
 	}
+	start := time.Now()
+	tracer := a.Tracer
+	if tracer == nil {
+		tracer = obs.DefaultTracer()
+	}
+	ctx, seg := tracer.Start(ctx, "authorizer")
 	d, err := a.Decide(ctx, header)
+	outcome, tenant, role, reason := "allow", "", "", ""
+	switch {
+	case errors.Is(err, ErrUnauthorized):
+		outcome, reason = "unauthorized", err.Error()
+	case err != nil:
+		outcome, reason = "error", err.Error()
+	default:
+		tenant, role, reason = d.Identity.TenantID, string(d.Identity.Role), d.Reason
+		if !d.Allow {
+			outcome = "deny"
+		}
+		seg.Annotate(obs.AnnotationTenant, tenant)
+	}
+	seg.Annotate("decision", outcome)
+	if outcome == "error" {
+		seg.End(err)
+	} else {
+		seg.End(nil)
+	}
+	if a.Logger != nil {
+		level := slog.LevelInfo
+		if outcome == "error" {
+			level = slog.LevelError
+		}
+		a.Logger.Log(ctx, level, "authorization", "decision", outcome, "tenant_id", tenant, "role", role, "reason", reason,
+			"method", req.HTTPMethod, "route", req.Resource, "request_id", req.RequestContext.RequestID,
+			"latency_ms", float64(time.Since(start).Microseconds())/1000)
+	}
 	if errors.Is(err, ErrUnauthorized) {
 		return events.APIGatewayCustomAuthorizerResponse{}, ErrUnauthorized
 	}

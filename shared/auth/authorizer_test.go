@@ -1,8 +1,12 @@
 package auth
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +17,7 @@ import (
 
 	"github.com/tenantforge/tenantforge/internal/localdynamo"
 	"github.com/tenantforge/tenantforge/shared/auth/authtest"
+	"github.com/tenantforge/tenantforge/shared/obs"
 	"github.com/tenantforge/tenantforge/shared/registry"
 	"github.com/tenantforge/tenantforge/shared/tenancy"
 )
@@ -237,4 +242,59 @@ func TestOnlyActiveTenantsAreAllowedByTheirRegistryRecord(t *testing.T) {
 			assert.Empty(t, resp.UsageIdentifierKey, "a %s tenant must not be metered with its key", status)
 		}
 	}
+}
+
+// The stack's denial metric filter matches {$.decision = "deny" ||
+// $.decision = "unauthorized"} on these lines (infra/observability.go).
+func TestDecisionsAreLoggedWithoutTheToken(t *testing.T) {
+	f := newFixture(t)
+	var buf bytes.Buffer
+	f.auth.Logger = obs.NewLogger(&buf)
+	allowed := f.request(t, nil)
+	_, err := f.auth.Handle(context.Background(), allowed)
+	require.NoError(t, err)
+	f.reg.set(Tenant{ID: "acme", Tier: "basic", Status: StatusSuspended, APIKeyValue: "k"})
+	f.auth = NewAuthorizer(f.auth.verifier, NewCachedTenants(f.reg, 0, nil), 0)
+	f.auth.Logger = obs.NewLogger(&buf)
+	_, err = f.auth.Handle(context.Background(), f.request(t, nil))
+	require.NoError(t, err)
+	_, err = f.auth.Handle(context.Background(), events.APIGatewayCustomAuthorizerRequestTypeRequest{MethodArn: methodArn,
+		Headers: map[string]string{"Authorization": "Bearer garbage.token.value"}})
+	require.Error(t, err)
+
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	require.Len(t, lines, 3, "one line per authorization")
+	var decisions []string
+	for _, l := range lines {
+		var doc map[string]any
+		require.NoError(t, json.Unmarshal([]byte(l), &doc))
+		decisions = append(decisions, doc["decision"].(string))
+		assert.NotContains(t, l, strings.TrimPrefix(allowed.Headers["Authorization"], "Bearer "), "the caller's token reached the logs")
+		assert.NotContains(t, l, "garbage.token.value")
+	}
+	assert.Equal(t, []string{"allow", "deny", "unauthorized"}, decisions)
+	var deny map[string]any
+	require.NoError(t, json.Unmarshal([]byte(lines[1]), &deny))
+	assert.Equal(t, "acme", deny["tenant_id"])
+	assert.Equal(t, "tenant is suspended", deny["reason"])
+}
+
+func TestDecisionsAreTracedWithTheTenant(t *testing.T) {
+	f := newFixture(t)
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	require.NoError(t, err)
+	defer conn.Close()
+	f.auth.Tracer = obs.NewTracer(conn.LocalAddr().String())
+	ctx := obs.WithTraceHeader(context.Background(), "Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=1")
+	_, err = f.auth.Handle(ctx, f.request(t, nil))
+	require.NoError(t, err)
+	buf := make([]byte, 65536)
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(2*time.Second)))
+	n, err := conn.Read(buf)
+	require.NoError(t, err, "the authorizer sent no subsegment")
+	_, body, _ := strings.Cut(string(buf[:n]), "\n")
+	var seg map[string]any
+	require.NoError(t, json.Unmarshal([]byte(body), &seg))
+	assert.Equal(t, "authorizer", seg["name"])
+	assert.Equal(t, map[string]any{"TenantId": "acme", "decision": "allow"}, seg["annotations"], "denials could not be traced to their tenant")
 }

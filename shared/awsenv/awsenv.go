@@ -12,6 +12,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/tenantforge/tenantforge/shared/obs"
 )
 
 // Config returns the function's AWS configuration.
@@ -30,5 +33,8 @@ func Config() (aws.Config, error) {
 	return aws.Config{
 		Region:      region,
 		Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(key, secret, os.Getenv("AWS_SESSION_TOKEN"))),
+		// Every SDK call (STS, DynamoDB, ...) becomes an X-Ray subsegment
+		// with the caller's TenantId when Lambda traces the invocation.
+		APIOptions: []func(*middleware.Stack) error{obs.AWSMiddleware},
 	}, nil
 }

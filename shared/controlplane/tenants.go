@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/tenantforge/tenantforge/shared/billing"
 	"github.com/tenantforge/tenantforge/shared/httpx"
 	"github.com/tenantforge/tenantforge/shared/registry"
 	"github.com/tenantforge/tenantforge/shared/tenancy"
@@ -28,8 +29,15 @@ type UserSwitch interface {
 type Tenants struct {
 	Registry *registry.Store
 	Users    UserSwitch
-	Now      func() time.Time
 	Lifecycle
+	// Usage holds the tenants' daily usage records (shared/billing).
+	Usage UsageLister
+	Now   func() time.Time
+}
+
+// UsageLister returns a tenant's most recent daily usage records.
+type UsageLister interface {
+	List(ctx context.Context, tenantID string, days int) ([]billing.Record, error)
 }
 
 // TenantView is a tenant as the API shows it: no API key, no admin email.
@@ -100,6 +108,28 @@ func (t *Tenants) Router(logger *slog.Logger) *httpx.Router {
 			return httpx.Response{}, err
 		}
 		return httpx.Response{Status: http.StatusOK, Body: view(rec)}, nil
+	})
+	r.Handle("GET", "/tenants/{tenantId}/usage", func(ctx context.Context, req *httpx.Request) (httpx.Response, error) {
+		raw, present := req.Query["days"]
+		days, err := billing.DaysParam(raw, present)
+		if err != nil {
+			return httpx.Response{}, httpx.Invalid(map[string]string{"days": err.Error()})
+		}
+		id := req.Params["tenantId"]
+		if _, err := t.Registry.Get(ctx, id); err != nil {
+			return httpx.Response{}, err
+		}
+		if t.Usage == nil {
+			return httpx.Response{}, httpx.ErrUnavailable
+		}
+		recs, err := t.Usage.List(ctx, id, days)
+		if err != nil {
+			return httpx.Response{}, err
+		}
+		if recs == nil {
+			recs = []billing.Record{}
+		}
+		return httpx.Response{Status: http.StatusOK, Body: map[string]any{"tenantId": id, "days": recs}}, nil
 	})
 	for path, status := range map[string]string{"/tenants/{tenantId}/suspend": registry.StatusSuspended, "/tenants/{tenantId}/activate": registry.StatusActive} {
 		r.Handle("POST", path, func(ctx context.Context, req *httpx.Request) (httpx.Response, error) {

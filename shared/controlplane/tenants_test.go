@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tenantforge/tenantforge/shared/billing"
 	"github.com/tenantforge/tenantforge/shared/httpx"
 	"github.com/tenantforge/tenantforge/shared/tenancy"
 )
@@ -85,4 +86,44 @@ func (f *fixture) enabled(t *testing.T, email string) bool {
 	u, err := f.cip.AdminGetUser(context.Background(), &cip.AdminGetUserInput{UserPoolId: aws.String(f.pool.ID), Username: aws.String(email)})
 	require.NoError(t, err)
 	return u.Enabled
+}
+
+type usageRecords map[string][]billing.Record
+
+func (u usageRecords) List(_ context.Context, tenantID string, days int) ([]billing.Record, error) {
+	recs := u[tenantID]
+	return recs[:min(days, len(recs))], nil
+}
+
+func TestTenantUsageIsForSystemAdminsOnly(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	acme, err := f.reg.Register(ctx, reg("acme", "admin@acme.example", "basic"))
+	require.NoError(t, err)
+	usage := usageRecords{acme.TenantID: {
+		{TenantID: acme.TenantID, Day: "2026-12-01", Requests: 40, EstimatedCostUSD: 0.12, CostBasis: billing.BasisPoolShare, PoolShare: 0.4},
+		{TenantID: acme.TenantID, Day: "2026-11-30", Requests: 10, EstimatedCostUSD: 0.03, CostBasis: billing.BasisPoolShare},
+	}}
+	r := (&Tenants{Registry: f.store, Users: f.dir.Directory.(*CognitoDirectory), Usage: usage}).Router(slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	path := "/tenants/" + acme.TenantID + "/usage"
+
+	status, body := call(t, r, tenancy.SystemTenantID, "SystemAdmin", "GET", "/tenants/{tenantId}/usage", path)
+	require.Equal(t, 200, status, body)
+	assert.Equal(t, acme.TenantID, body["tenantId"])
+	days := body["days"].([]any)
+	require.Len(t, days, 2)
+	assert.Equal(t, map[string]any{"day": "2026-12-01", "requests": 40.0, "itemsWritten": 0.0, "readCapacityUnits": 0.0, "writeCapacityUnits": 0.0,
+		"estimatedCostUsd": 0.12, "costBasis": "pool-share", "poolShare": 0.4, "computedAt": ""}, days[0])
+
+	status, _ = call(t, r, acme.TenantID, "TenantAdmin", "GET", "/tenants/{tenantId}/usage", path)
+	assert.Equal(t, 403, status, "a TenantAdmin must not read the platform's cost attribution")
+	status, _ = call(t, r, tenancy.SystemTenantID, "SystemAdmin", "GET", "/tenants/{tenantId}/usage", "/tenants/nobody/usage")
+	assert.Equal(t, 404, status, "an unknown tenant has no usage, not an empty one")
+
+	resp, err := r.Serve(ctx, lambdaevents.APIGatewayProxyRequest{HTTPMethod: "GET", Resource: "/tenants/{tenantId}/usage", Path: path,
+		PathParameters: map[string]string{"tenantId": acme.TenantID}, QueryStringParameters: map[string]string{"days": "0"},
+		RequestContext: lambdaevents.APIGatewayProxyRequestContext{Authorizer: map[string]any{"tenantId": tenancy.SystemTenantID, "role": "SystemAdmin"}}})
+	require.NoError(t, err)
+	assert.Equal(t, 400, resp.StatusCode)
+	assert.Contains(t, resp.Body, "days")
 }

@@ -11,11 +11,13 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/tenantforge/tenantforge/shared/obs"
 	"github.com/tenantforge/tenantforge/shared/tenancy"
 	"github.com/tenantforge/tenantforge/shared/usage"
 )
@@ -68,7 +70,10 @@ type Router struct {
 	Now       func() time.Time
 	// Usage, when set, gets one record per request with a caller (the
 	// usage extension of the shared layer meters tenants with them).
-	Usage  *usage.Reporter
+	Usage *usage.Reporter
+	// Tracer emits the request's X-Ray subsegment (obs.DefaultTracer() when
+	// nil: silent outside Lambda).
+	Tracer *obs.Tracer
 	routes []route
 }
 
@@ -140,22 +145,36 @@ func (r *Router) Serve(ctx context.Context, ev events.APIGatewayProxyRequest) (e
 	}
 	start := now()
 	caller := callerOf(&ev)
+	ctx = obs.WithTenant(ctx, caller.TenantID)
+	ctx, meter := obs.WithMeter(ctx)
+	tracer := r.Tracer
+	if tracer == nil {
+		tracer = obs.DefaultTracer()
+	}
+	ctx, seg := tracer.Start(ctx, r.Service)
 	resp, routePath, err := r.serve(ctx, &ev, caller)
 	var out events.APIGatewayProxyResponse
 	if err != nil {
 		apiErr := asAPIError(err, r.Mappers)
 		if apiErr.Status >= 500 {
-			r.logger().ErrorContext(ctx, "request failed", "error", err.Error(), "tenant_id", caller.TenantID, "route", routePath)
+			r.logger().ErrorContext(ctx, "request failed", "error", err.Error(), "tenant_id", caller.TenantID, "route", routePath,
+				"request_id", ev.RequestContext.RequestID)
 		}
 		out = encode(apiErr.Status, map[string]any{"error": apiErr})
 	} else {
 		out = encode(resp.Status, resp.Body)
 	}
 	latency := now().Sub(start)
+	latencyMs := float64(latency.Microseconds()) / 1000
+	used := meter.Usage()
 	if caller.TenantID != "" {
 		r.Usage.Report(ctx, usage.Record{TenantID: caller.TenantID, Tier: caller.Tier, Service: r.Service, Status: out.StatusCode,
-			LatencyMs: float64(latency.Microseconds()) / 1000})
+			LatencyMs: latencyMs, ItemsWritten: used.ItemsWritten, ReadCapacity: used.ReadCapacity, WriteCapacity: used.WriteCapacity})
 	}
+	seg.Annotate("route", ev.HTTPMethod+" "+routePath)
+	seg.Annotate("tier", caller.Tier)
+	seg.SetStatus(out.StatusCode)
+	seg.End(nil)
 	r.logger().InfoContext(ctx, "request",
 		"service", r.Service,
 		"tenant_id", caller.TenantID,
@@ -164,7 +183,10 @@ func (r *Router) Serve(ctx context.Context, ev events.APIGatewayProxyRequest) (e
 		"method", ev.HTTPMethod,
 		"route", routePath,
 		"status", out.StatusCode,
-		"latency_ms", float64(latency.Microseconds())/1000,
+		"latency_ms", latencyMs,
+		"items_written", used.ItemsWritten,
+		"read_capacity_units", used.ReadCapacity,
+		"write_capacity_units", used.WriteCapacity,
 		"request_id", ev.RequestContext.RequestID,
 	)
 	return out, nil
@@ -200,11 +222,14 @@ func (r *Router) serve(ctx context.Context, ev *events.APIGatewayProxyRequest, c
 	return resp, rt.path, err
 }
 
+// defaultLogger redacts secrets and personal data like every function logger.
+var defaultLogger = obs.NewLogger(os.Stdout)
+
 func (r *Router) logger() *slog.Logger {
 	if r.Logger != nil {
 		return r.Logger
 	}
-	return slog.Default()
+	return defaultLogger
 }
 
 // callerOf reads the authorizer's context from the event.

@@ -72,7 +72,11 @@ func (d *Dynamo) db(ctx context.Context, tenantID string) (API, error) {
 	if !tenancy.ValidSlug(tenantID) {
 		return nil, fmt.Errorf("store: refusing tenant id %q", tenantID)
 	}
-	return d.client(ctx, tenantID)
+	db, err := d.client(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	return metered{db}, nil
 }
 
 func isConditionFailed(err error) bool {

@@ -43,6 +43,7 @@ var Routes = []Route{
 	{Method: "DELETE", Path: "/tenants/{tenantId}", Roles: systemAdmin},
 	{Method: "POST", Path: "/tenants/{tenantId}/suspend", Roles: systemAdmin},
 	{Method: "POST", Path: "/tenants/{tenantId}/activate", Roles: systemAdmin},
+	{Method: "GET", Path: "/tenants/{tenantId}/usage", Roles: systemAdmin},
 
 	{Method: "GET", Path: "/users", Roles: usersAdmins},
 	{Method: "POST", Path: "/users", Roles: usersAdmins},

@@ -52,7 +52,7 @@ func TestEveryRouteIsUniqueAndGuarded(t *testing.T) {
 		seen[k] = true
 		assert.True(t, r.Public != (len(r.Roles) > 0), "%s must be either public or limited to roles", k)
 	}
-	assert.Len(t, Routes, 25, "every route of DESIGN.md §3, once")
+	assert.Len(t, Routes, 26, "every route of DESIGN.md §3 and GET /tenants/{tenantId}/usage (issue 9), once")
 	for _, r := range RoutesFor(RoleSystemAdmin) {
 		assert.False(t, strings.HasPrefix(r.Path, "/products") || strings.HasPrefix(r.Path, "/orders"),
 			"SystemAdmin may call %s %s: operators must not read tenant business data", r.Method, r.Path)

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tenantforge/tenantforge/shared/obs"
 )
 
 // Extension is the usage extension: it registers with the Lambda
@@ -29,6 +31,9 @@ type Extension struct {
 	Out io.Writer
 	// Now is the clock of the metric timestamps.
 	Now func() time.Time
+	// Namespace is the CloudWatch namespace (obs.DefaultNamespace if empty;
+	// the function's TENANTFORGE_METRICS_NAMESPACE in Lambda).
+	Namespace string
 
 	mu      sync.Mutex
 	pending map[key]*totals
@@ -37,9 +42,9 @@ type Extension struct {
 type key struct{ tenant, tier, service string }
 
 type totals struct {
-	requests, clientErrors, serverErrors int
-	latencyMs                            float64
-	maxLatencyMs                         float64
+	requests, clientErrors, serverErrors, itemsWritten int
+	readCapacity, writeCapacity                        float64
+	latencies                                          []float64
 }
 
 func (e *Extension) add(r Record) {
@@ -61,8 +66,10 @@ func (e *Extension) add(r Record) {
 	case r.Status >= 400:
 		t.clientErrors++
 	}
-	t.latencyMs += r.LatencyMs
-	t.maxLatencyMs = max(t.maxLatencyMs, r.LatencyMs)
+	t.latencies = append(t.latencies, r.LatencyMs)
+	t.itemsWritten += r.ItemsWritten
+	t.readCapacity += r.ReadCapacity
+	t.writeCapacity += r.WriteCapacity
 }
 
 // Flush writes one EMF line per tenant, tier and service seen since the
@@ -83,34 +90,36 @@ func (e *Extension) Flush() error {
 	if e.Now != nil {
 		now = e.Now
 	}
+	ns := e.Namespace
+	if ns == "" {
+		ns = obs.DefaultNamespace
+	}
 	var buf bytes.Buffer
 	for _, k := range keys {
 		t := pending[k]
-		line := map[string]any{
-			"_aws": map[string]any{
-				"Timestamp": now().UnixMilli(),
-				"CloudWatchMetrics": []any{map[string]any{
-					"Namespace":  Namespace,
-					"Dimensions": [][]string{{"tenantId", "tier", "service"}},
-					"Metrics": []any{
-						map[string]any{"Name": "Requests", "Unit": "Count"},
-						map[string]any{"Name": "ClientErrors", "Unit": "Count"},
-						map[string]any{"Name": "ServerErrors", "Unit": "Count"},
-						map[string]any{"Name": "LatencyMsTotal", "Unit": "Milliseconds"},
-						map[string]any{"Name": "LatencyMsMax", "Unit": "Milliseconds"},
-					},
-				}},
-			},
-			"tenantId": k.tenant, "tier": k.tier, "service": k.service,
-			"Requests": t.requests, "ClientErrors": t.clientErrors, "ServerErrors": t.serverErrors,
-			"LatencyMsTotal": t.latencyMs, "LatencyMsMax": t.maxLatencyMs,
+		props := map[string]string{obs.DimTenant: k.tenant, obs.DimTier: k.tier, obs.DimService: k.service}
+		// Latency goes out as samples (percentiles work on them), at most
+		// obs.MaxValues per line; the counts ride on the first line.
+		for i := 0; i < len(t.latencies); i += obs.MaxValues {
+			samples := t.latencies[i:min(i+obs.MaxValues, len(t.latencies))]
+			values := []obs.Value{{Name: obs.MetricLatency, Unit: "Milliseconds", Values: samples}}
+			if i == 0 {
+				values = append([]obs.Value{
+					{Name: obs.MetricRequests, Unit: "Count", Values: []float64{float64(t.requests)}},
+					{Name: obs.MetricClientErrors, Unit: "Count", Values: []float64{float64(t.clientErrors)}},
+					{Name: obs.MetricServerErrors, Unit: "Count", Values: []float64{float64(t.serverErrors)}},
+					{Name: obs.MetricItemsWritten, Unit: "Count", Values: []float64{float64(t.itemsWritten)}},
+					{Name: obs.MetricReadCapacity, Unit: "Count", Values: []float64{t.readCapacity}},
+					{Name: obs.MetricWriteCapacity, Unit: "Count", Values: []float64{t.writeCapacity}},
+				}, values...)
+			}
+			line, err := obs.EMF(ns, now(), obs.DimensionSets, props, values)
+			if err != nil {
+				return err
+			}
+			buf.Write(line)
+			buf.WriteByte('\n')
 		}
-		b, err := json.Marshal(line)
-		if err != nil {
-			return err
-		}
-		buf.Write(b)
-		buf.WriteByte('\n')
 	}
 	if buf.Len() == 0 {
 		return nil

@@ -2,8 +2,9 @@
 // function reports one record per request to the tenantforge usage
 // extension (a Lambda extension shipped in the shared layer) over loopback;
 // the extension aggregates them and, after the response has gone out,
-// flushes them as CloudWatch Embedded Metric Format lines: requests, client
-// errors, server errors and latency per tenant, tier and service.
+// flushes them as CloudWatch Embedded Metric Format lines (shared/obs):
+// requests, client errors, server errors, latency samples, items written and
+// DynamoDB capacity consumed per tenant, tier and service.
 package usage
 
 import (
@@ -18,9 +19,6 @@ import (
 // DefaultAddr is where the extension listens.
 const DefaultAddr = "127.0.0.1:2773"
 
-// Namespace is the CloudWatch namespace of the usage metrics.
-const Namespace = "tenantforge/usage"
-
 // Record is one request.
 type Record struct {
 	TenantID  string  `json:"tenantId"`
@@ -28,6 +26,10 @@ type Record struct {
 	Service   string  `json:"service"`
 	Status    int     `json:"status"`
 	LatencyMs float64 `json:"latencyMs"`
+	// What the request consumed (shared/obs.Meter).
+	ItemsWritten  int     `json:"itemsWritten,omitempty"`
+	ReadCapacity  float64 `json:"readCapacityUnits,omitempty"`
+	WriteCapacity float64 `json:"writeCapacityUnits,omitempty"`
 }
 
 // Reporter sends records to the extension. Reporting is best effort: a

@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/tenantforge/tenantforge/shared/obs"
 )
 
 // extensionsAPI is a stand-in of the Lambda Extensions API: it hands out
@@ -70,7 +72,7 @@ func TestExtensionFlushesPerTenantAfterEachInvocation(t *testing.T) {
 	ts := httptest.NewServer(api)
 	defer ts.Close()
 	out := &syncBuffer{}
-	ext := &Extension{API: strings.TrimPrefix(ts.URL, "http://"), Name: "tenantforge-usage", Addr: freeAddr(t), Out: out,
+	ext := &Extension{API: strings.TrimPrefix(ts.URL, "http://"), Name: "tenantforge-usage", Addr: freeAddr(t), Out: out, Namespace: "tf-test",
 		Now: func() time.Time { return time.UnixMilli(1_790_000_000_000) }}
 	done := make(chan error, 1)
 	go func() { done <- ext.Run(context.Background()) }()
@@ -79,7 +81,8 @@ func TestExtensionFlushesPerTenantAfterEachInvocation(t *testing.T) {
 	api.events <- "INVOKE" // invocation 1 starts
 	rep := NewReporter(ext.Addr)
 	require.Eventually(t, func() bool {
-		return rep.Report(context.Background(), Record{TenantID: "acme", Tier: "basic", Service: "orders", Status: 201, LatencyMs: 4})
+		return rep.Report(context.Background(), Record{TenantID: "acme", Tier: "basic", Service: "orders", Status: 201, LatencyMs: 4,
+			ItemsWritten: 1, ReadCapacity: 0.5, WriteCapacity: 2})
 	},
 		2*time.Second, 10*time.Millisecond, "the function must reach the extension")
 	assert.True(t, rep.Report(context.Background(), Record{TenantID: "acme", Tier: "basic", Service: "orders", Status: 500, LatencyMs: 10}))
@@ -88,19 +91,26 @@ func TestExtensionFlushesPerTenantAfterEachInvocation(t *testing.T) {
 
 	api.events <- "INVOKE" // invocation 2 starts: invocation 1's response is out
 	require.Eventually(t, func() bool { return len(out.lines()) == 2 }, 2*time.Second, 10*time.Millisecond)
+	for _, l := range out.lines() {
+		require.NoError(t, obs.ValidateEMF([]byte(l)), "CloudWatch would drop this line: %s", l)
+	}
 	var acme map[string]any
 	require.NoError(t, json.Unmarshal([]byte(out.lines()[0]), &acme))
-	assert.Equal(t, "acme", acme["tenantId"])
+	assert.Equal(t, "acme", acme["tenant_id"])
+	assert.Equal(t, "basic", acme["tier"])
+	assert.Equal(t, "orders", acme["service"])
 	assert.Equal(t, float64(2), acme["Requests"])
 	assert.Equal(t, float64(1), acme["ServerErrors"])
 	assert.Equal(t, float64(0), acme["ClientErrors"])
-	assert.Equal(t, float64(14), acme["LatencyMsTotal"])
-	assert.Equal(t, float64(10), acme["LatencyMsMax"])
+	assert.Equal(t, []any{4.0, 10.0}, acme["Latency"], "latency samples, so p99 per tenant can be computed")
+	assert.Equal(t, float64(1), acme["ItemsWritten"])
+	assert.Equal(t, 0.5, acme["ConsumedReadCapacity"])
+	assert.Equal(t, float64(2), acme["ConsumedWriteCapacity"])
 	emf := acme["_aws"].(map[string]any)
 	assert.Equal(t, float64(1_790_000_000_000), emf["Timestamp"])
 	metric := emf["CloudWatchMetrics"].([]any)[0].(map[string]any)
-	assert.Equal(t, Namespace, metric["Namespace"])
-	assert.Equal(t, []any{[]any{"tenantId", "tier", "service"}}, metric["Dimensions"])
+	assert.Equal(t, "tf-test", metric["Namespace"], "the namespace comes from the stack's config")
+	assert.Equal(t, []any{[]any{"tenant_id", "tier", "service"}, []any{"tier", "service"}, []any{"tenant_id"}}, metric["Dimensions"])
 	for _, m := range metric["Metrics"].([]any) {
 		assert.Contains(t, acme, m.(map[string]any)["Name"], "every declared metric must have a value in the line (EMF)")
 	}
@@ -112,6 +122,28 @@ func TestExtensionFlushesPerTenantAfterEachInvocation(t *testing.T) {
 	api.events <- "SHUTDOWN"
 	require.NoError(t, <-done)
 	assert.Len(t, out.lines(), 3, "shutdown flushes what is left")
+}
+
+func TestManyRequestsSplitLatencySamplesAcrossValidLines(t *testing.T) {
+	out := &syncBuffer{}
+	ext := &Extension{Out: out, Now: func() time.Time { return time.UnixMilli(1_790_000_000_000) }}
+	for i := range 250 {
+		ext.add(Record{TenantID: "acme", Tier: "basic", Service: "orders", Status: 200, LatencyMs: float64(i)})
+	}
+	require.NoError(t, ext.Flush())
+	lines := out.lines()
+	require.Len(t, lines, 3, "250 samples need three lines of at most 100")
+	total := 0
+	for i, l := range lines {
+		require.NoError(t, obs.ValidateEMF([]byte(l)))
+		var doc map[string]any
+		require.NoError(t, json.Unmarshal([]byte(l), &doc))
+		total += len(doc["Latency"].([]any))
+		if i > 0 {
+			assert.NotContains(t, doc, "Requests", "requests must be counted once, not once per line")
+		}
+	}
+	assert.Equal(t, 250, total, "every latency sample must be published")
 }
 
 func TestReportingWithoutTheExtensionIsQuickAndHarmless(t *testing.T) {

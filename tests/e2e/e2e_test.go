@@ -394,6 +394,13 @@ func TestLocalSaaS(t *testing.T) {
 		assert.Equal(t, http.StatusOK, c.do("GET", "/products/"+pid, alpha.Token, nil).Status, "a reactivated tenant must work again")
 	})
 
+	t.Run("usage records for SystemAdmins", func(t *testing.T) {
+		r := c.do("GET", "/tenants/"+alpha.ID+"/usage?days=7", adminToken, nil)
+		require.Equal(t, http.StatusOK, r.Status, "a SystemAdmin could not read a tenant's usage: %s", r.Body)
+		assert.Equal(t, alpha.ID, r.json(t)["tenantId"], "the usage answer is about the tenant asked for")
+		assert.Equal(t, http.StatusForbidden, c.do("GET", "/tenants/"+alpha.ID+"/usage", alpha.Token, nil).Status, "a TenantAdmin read the platform's usage records")
+	})
+
 	t.Run("noisy neighbour", func(t *testing.T) {
 		// alpha is basic (10 requests/s, bursts of 20); beta is premium.
 		var wg sync.WaitGroup
@@ -490,10 +497,11 @@ func TestLocalSaaS(t *testing.T) {
 			}
 			req, ok := requests[a.RequestID]
 			if a.Principal == "control-plane-tenants" {
-				// The offboarding purge: only the offboarded tenant's partition.
-				require.True(t, ok, "a purge access belongs to no gateway request")
+				// The offboarding purge and the usage records: only the
+				// partition of the tenant in the path.
+				require.True(t, ok, "a tenants-function access belongs to no gateway request")
 				for _, k := range a.LeadingKeys {
-					require.Equal(t, "/tenants/"+k, req.Path, "offboarding %s touched partition %s", req.Path, k)
+					require.Contains(t, []string{"/tenants/" + k, "/tenants/" + k + "/usage"}, req.Path, "%s touched partition %s", req.Path, k)
 				}
 				continue
 			}
