@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net/mail"
 	"net/netip"
+	"net/url"
 	"reflect"
 	"regexp"
 	"slices"
@@ -52,6 +53,9 @@ type Config struct {
 	VPC              VPCConfig
 	Identity         IdentityConfig
 	Functions        FunctionsConfig
+	// PulumiBackend is where the tenant deployer keeps the silo stacks'
+	// state; empty URL: no tenant deployer.
+	PulumiBackend PulumiBackendConfig
 
 	// Tenant is set only on a silo tenant's stack.
 	Tenant *TenantConfig
@@ -82,6 +86,25 @@ type CICDConfig struct {
 	Branch        string `json:"branch"`
 	ConnectionArn string `json:"connectionArn,omitempty"`
 }
+
+// PulumiBackendConfig locates the Pulumi backend the tenant deployer runs
+// tenantctl against. Its credentials are Secrets Manager secrets, named by
+// ARN; config never holds a token or passphrase.
+type PulumiBackendConfig struct {
+	// URL is the backend: https://api.pulumi.com (Pulumi Cloud, or a
+	// self-hosted service) or a self-managed bucket (s3://, gs://,
+	// azblob://).
+	URL string `json:"url"`
+	// AccessTokenSecretArn holds PULUMI_ACCESS_TOKEN (required for https).
+	AccessTokenSecretArn string `json:"accessTokenSecretArn,omitempty"`
+	// PassphraseSecretArn holds PULUMI_CONFIG_PASSPHRASE (required for
+	// self-managed backends, whose stacks use the passphrase secrets
+	// provider).
+	PassphraseSecretArn string `json:"passphraseSecretArn,omitempty"`
+}
+
+// Enabled reports whether a backend is configured.
+func (b PulumiBackendConfig) Enabled() bool { return b.URL != "" }
 
 // AuditTrailConfig configures the platform's CloudTrail audit trail.
 type AuditTrailConfig struct {
@@ -209,14 +232,15 @@ func (p *problems) add(key, format string, args ...any) {
 }
 
 var (
-	tierNamePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{1,30}$`)
-	envPattern      = regexp.MustCompile(`^[a-z][a-z0-9-]{1,15}$`)
-	repoPattern     = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
-	regionPattern   = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-\d$`)
-	stackRefPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}$`)
-	domainPattern   = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
-	acmArnPattern   = regexp.MustCompile(`^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate/[A-Za-z0-9-]+$`)
-	connArnPattern  = regexp.MustCompile(`^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/[A-Za-z0-9-]+$`)
+	tierNamePattern  = regexp.MustCompile(`^[a-z][a-z0-9-]{1,30}$`)
+	envPattern       = regexp.MustCompile(`^[a-z][a-z0-9-]{1,15}$`)
+	repoPattern      = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
+	regionPattern    = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-\d$`)
+	stackRefPattern  = regexp.MustCompile(`^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}$`)
+	domainPattern    = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+	acmArnPattern    = regexp.MustCompile(`^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate/[A-Za-z0-9-]+$`)
+	secretArnPattern = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$`)
+	connArnPattern   = regexp.MustCompile(`^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/[A-Za-z0-9-]+$`)
 )
 
 func key(k string) string { return ConfigNamespace + ":" + k }
@@ -282,6 +306,10 @@ func ParseConfig(project, stack string, get ConfigGetter) (*Config, error) {
 		if cfg.Functions.TimeoutSeconds < 1 || cfg.Functions.TimeoutSeconds > 29 {
 			p.add(key("functions.timeoutSeconds"), "%d is out of range; use 1 to 29 seconds (API Gateway stops waiting at 29)", cfg.Functions.TimeoutSeconds)
 		}
+	}
+
+	if decodeObject(get, "pulumiBackend", &cfg.PulumiBackend, p) {
+		validatePulumiBackend(cfg, p)
 	}
 
 	var tenant TenantConfig
@@ -511,6 +539,48 @@ func validateCICD(c *CICDConfig, p *problems) {
 	}
 	if c.ConnectionArn != "" && !connArnPattern.MatchString(c.ConnectionArn) {
 		p.add(key("cicd.connectionArn"), "%q is not a CodeConnections connection ARN; remove it to let the program create the connection", c.ConnectionArn)
+	}
+}
+
+func validatePulumiBackend(cfg *Config, p *problems) {
+	b := cfg.PulumiBackend
+	for _, s := range []struct{ field, arn string }{{"accessTokenSecretArn", b.AccessTokenSecretArn}, {"passphraseSecretArn", b.PassphraseSecretArn}} {
+		if s.arn != "" && !secretArnPattern.MatchString(s.arn) {
+			p.add(key("pulumiBackend."+s.field), "%q is not a Secrets Manager secret ARN; store the value in Secrets Manager and set its ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)", s.arn)
+		}
+	}
+	if b.URL == "" {
+		if b.AccessTokenSecretArn != "" || b.PassphraseSecretArn != "" {
+			p.add(key("pulumiBackend.url"), "missing while its secrets are set; set the backend, e.g. https://api.pulumi.com or s3://my-state-bucket")
+		}
+		return
+	}
+	u, err := url.Parse(b.URL)
+	if err == nil && u.Scheme == "file" {
+		p.add(key("pulumiBackend.url"), "a local file backend is not reachable from the tenant deployer; use s3://my-state-bucket or https://api.pulumi.com")
+		return
+	}
+	if err != nil || u.Host == "" {
+		p.add(key("pulumiBackend.url"), "%q is not a backend URL; use https://api.pulumi.com or s3://my-state-bucket", b.URL)
+		return
+	}
+	if u.User != nil || (u.RawQuery != "" && strings.Contains(strings.ToLower(u.RawQuery), "token")) {
+		p.add(key("pulumiBackend.url"), "carries credentials; remove them from the URL and put the token in Secrets Manager (accessTokenSecretArn)")
+	}
+	switch u.Scheme {
+	case "https":
+		if b.AccessTokenSecretArn == "" {
+			p.add(key("pulumiBackend.accessTokenSecretArn"), "missing; a Pulumi Cloud backend needs an access token: store it in Secrets Manager and set its ARN")
+		}
+	case "s3", "gs", "azblob":
+		if b.PassphraseSecretArn == "" {
+			p.add(key("pulumiBackend.passphraseSecretArn"), "missing; stacks on a self-managed backend encrypt secrets with a passphrase: store it in Secrets Manager and set its ARN")
+		}
+	default:
+		p.add(key("pulumiBackend.url"), "scheme %q is not a Pulumi backend; use https://api.pulumi.com, s3://, gs:// or azblob://", u.Scheme)
+	}
+	if cfg.CICD.Repository == "" {
+		p.add(key("cicd.repository"), "missing while pulumiBackend is set; the tenant deployer builds tenant stacks from the repository: set cicd.repository to owner/name")
 	}
 }
 
