@@ -26,6 +26,7 @@ const (
 	OutLayerArn          = "sharedLayerArn"
 	OutUsagePlanIDs      = "usagePlanIds"
 	OutTenantRoleArn     = "tenantAccessRoleArn"
+	OutDeployerProject   = "tenantDeployerProject"
 
 	OutTenantID      = "tenantId"
 	OutTenantTier    = "tenantTier"

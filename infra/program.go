@@ -148,6 +148,39 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 	if err != nil {
 		return err
 	}
+	if cfg.PulumiBackend.Enabled() {
+		// Silo tenants get their stacks from the tenant deployer; without a
+		// backend for their state there is none (validation requires the
+		// repository with it).
+		organization := ctx.Organization()
+		if organization == "" {
+			organization = "organization" // what self-managed backends call every organisation
+		}
+		deployer, err := NewTenantDeployer(ctx, "tenant-deployer", &TenantDeployerArgs{
+			Namer:     namer,
+			Partition: partition.Partition, Region: cfg.Region, AccountID: caller.AccountId,
+			PlatformStack:        organization + "/" + cfg.Project + "/" + cfg.Stack,
+			Environment:          cfg.Environment,
+			Repository:           cfg.CICD.Repository,
+			Branch:               cfg.CICD.Branch,
+			ConnectionArn:        cfg.CICD.ConnectionArn,
+			Backend:              cfg.PulumiBackend,
+			LogRetentionDays:     cfg.LogRetentionDays,
+			RegistryTable:        shared.RegistryTableName,
+			RegistryTableArn:     shared.RegistryTableArn,
+			EventBusName:         shared.EventBusName,
+			EventBusArn:          shared.EventBusArn,
+			AuthorizerArn:        authorizer.FunctionArn,
+			LayerArn:             layer.LayerArn,
+			TenantAccessRoleArn:  pool.TenantRoleArn,
+			PlatformAPIID:        api.RestApiID,
+			PlatformUsagePlanIDs: api.UsagePlanIDs,
+		}, providers.RegionalOpt())
+		if err != nil {
+			return err
+		}
+		ctx.Export(OutDeployerProject, deployer.ProjectName)
+	}
 	if cfg.AuditTrail.Enabled {
 		audit, err := NewAuditTrail(ctx, "audit", &AuditTrailArgs{
 			Namer:         namer,

@@ -62,10 +62,14 @@ func TestPlatformStackResourceSet(t *testing.T) {
 		typeAuthz:                               1,
 		typeFunction:                            5, // authorizer, pool products, pool orders, registration, tenants
 		typeLambda:                              5,
-		typeRole:                                7,  // five execution roles, the tenant access role, API Gateway's logs role
-		typeRolePol:                             11, // logs and traces of each function; registry read; assume tenant role x2; tenant data; control plane x2
-		typeLogGroup:                            6,  // five functions and the API's access logs
+		typeRole:                                9,  // five execution roles, the tenant access role, API Gateway's logs role, the deployer's and its events role
+		typeRolePol:                             13, // logs and traces of each function; registry read; assume tenant role x2; tenant data; control plane x2; deployer; start build
+		typeLogGroup:                            7,  // five functions, the API's access logs, the deployer's builds
 		"tenantforge:controlplane:ControlPlane": 1,
+		typeDeployer:                            1,
+		typeProject:                             1,
+		typeEventRule:                           2, // provisioning and deprovisioning requested
+		typeEventTarget:                         2,
 		"aws:dynamodb/tableItem:TableItem":      1, // the usage plan ids for the control plane
 		typeGroup2:                              1,
 		typeAccess:                              1,
