@@ -144,7 +144,7 @@ func DeployerPolicy(r DeployerResources) (PolicyDocument, error) {
 		// stack, API URL): item-level only, and only tenant records, not
 		// name reservations or the usage plan item.
 		{Sid: "TenantRecords", Effect: "Allow", Action: []string{"dynamodb:GetItem", "dynamodb:PutItem"},
-			Resource: []string{r.RegistryTableArn},
+			Resource:  []string{r.RegistryTableArn},
 			Condition: map[string]map[string]any{"ForAllValues:StringLike": {"dynamodb:LeadingKeys": []string{"TENANT#*"}}}},
 		// tenantctl announces TenantProvisioned / TenantDeprovisioned.
 		{Sid: "LifecycleEvents", Effect: "Allow", Action: []string{"events:PutEvents"}, Resource: []string{r.EventBusArn}},

@@ -304,4 +304,3 @@ func TestDeployerBuildspec(t *testing.T) {
 	assert.Contains(t, joined("post_build"), "build/tenantctl fail", "a failed build must mark the tenant provisioning_failed")
 	assert.NotContains(t, string(raw), "PULUMI_ACCESS_TOKEN=", "secrets come from the project's Secrets Manager variables")
 }
-
