@@ -297,6 +297,10 @@ func (c *Controller) note(ctx context.Context, tenantID, reason string) {
 }
 
 func (c *Controller) get(ctx context.Context, tenantID string) (*registry.Record, error) {
+	if !tenancy.ValidSlug(tenantID) {
+		// It becomes part of a stack name and of AWS resource names.
+		return nil, fmt.Errorf("%w: %q is not a tenant id (3-63 lowercase letters, digits or inner hyphens)", ErrTenantNotFound, tenantID)
+	}
 	rec, err := c.Registry.Get(ctx, tenantID)
 	if errors.Is(err, registry.ErrNotFound) {
 		return nil, fmt.Errorf("%w: %s (check the id: tenant ids look like t0a1b2c3d4e5f)", ErrTenantNotFound, tenantID)

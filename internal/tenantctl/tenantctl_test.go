@@ -249,6 +249,8 @@ func TestProvisionRefusesUnknownDeletedAndKeylessTenants(t *testing.T) {
 	h := newHarness(t)
 	_, err := h.c.Provision(context.Background(), "nobody")
 	assert.ErrorIs(t, err, ErrTenantNotFound)
+	_, err = h.c.Provision(context.Background(), "../prod")
+	assert.ErrorContains(t, err, "is not a tenant id", "an id that is no slug must never reach a stack name")
 
 	h.tenant(t, "gone", registry.StatusDeleted)
 	_, err = h.c.Provision(context.Background(), "gone")
