@@ -322,7 +322,7 @@ func TestDeprovisionDestroysRemovesAndClearsTheRecord(t *testing.T) {
 
 func TestRolloutUpdatesPlatformThenWavesAndStopsAfterAFailedWave(t *testing.T) {
 	h := newHarness(t)
-	ids := []string{"t1", "t2", "t3", "t4", "t5"}
+	ids := []string{"tn1", "tn2", "tn3", "tn4", "tn5"}
 	for _, id := range ids {
 		h.tenant(t, id, registry.StatusProvisioning)
 		_, err := h.c.Provision(context.Background(), id)
@@ -331,7 +331,7 @@ func TestRolloutUpdatesPlatformThenWavesAndStopsAfterAFailedWave(t *testing.T) {
 	h.tenant(t, "pooled", registry.StatusActive) // no stack: not part of a rollout
 	h.stacks.stacks["myorg/tenantforge/dev"] = map[string]string{}
 	h.stacks.calls = nil
-	h.stacks.upFails[h.c.StackName("t3")] = []error{errors.New("quota exceeded")}
+	h.stacks.upFails[h.c.StackName("tn3")] = []error{errors.New("quota exceeded")}
 
 	rep, err := h.c.Rollout(context.Background(), 2)
 	require.NoError(t, err)
@@ -343,13 +343,13 @@ func TestRolloutUpdatesPlatformThenWavesAndStopsAfterAFailedWave(t *testing.T) {
 		got[r.TenantID] = r.Outcome
 		waves[r.TenantID] = r.Wave
 	}
-	assert.Equal(t, map[string]string{"t1": OutcomeUpdated, "t2": OutcomeUpdated, "t3": OutcomeFailed, "t4": OutcomeUpdated, "t5": OutcomeSkipped}, got,
+	assert.Equal(t, map[string]string{"tn1": OutcomeUpdated, "tn2": OutcomeUpdated, "tn3": OutcomeFailed, "tn4": OutcomeUpdated, "tn5": OutcomeSkipped}, got,
 		"the wave with the failure finishes, the waves after it must not run")
-	assert.Equal(t, map[string]int{"t1": 1, "t2": 1, "t3": 2, "t4": 2, "t5": 0}, waves)
+	assert.Equal(t, map[string]int{"tn1": 1, "tn2": 1, "tn3": 2, "tn4": 2, "tn5": 0}, waves)
 	for _, c := range h.stacks.calls {
-		assert.NotContains(t, c, "dev-tenant-t5", "a stack of a later wave was touched after a failed wave")
+		assert.NotContains(t, c, "dev-tenant-tn5", "a stack of a later wave was touched after a failed wave")
 	}
-	assert.Equal(t, registry.StatusActive, h.get(t, "t3").Status, "a failed rollout of an active tenant leaves it active")
+	assert.Equal(t, registry.StatusActive, h.get(t, "tn3").Status, "a failed rollout of an active tenant leaves it active")
 
 	var text bytes.Buffer
 	require.NoError(t, rep.WriteText(&text))
@@ -364,8 +364,8 @@ func TestRolloutUpdatesPlatformThenWavesAndStopsAfterAFailedWave(t *testing.T) {
 
 func TestRolloutStopsWhenThePlatformFailsOrIsMissing(t *testing.T) {
 	h := newHarness(t)
-	h.tenant(t, "t1", registry.StatusProvisioning)
-	_, err := h.c.Provision(context.Background(), "t1")
+	h.tenant(t, "tn1", registry.StatusProvisioning)
+	_, err := h.c.Provision(context.Background(), "tn1")
 	require.NoError(t, err)
 	h.stacks.calls = nil
 
