@@ -93,6 +93,34 @@ type DeployerResources struct {
 	PlatformAPIID        string
 	PlatformUsagePlanIDs []string
 	Backend              PulumiBackendConfig
+	// SiloBoundaryArn is the permissions boundary the deployer must put on
+	// every role it creates or changes.
+	SiloBoundaryArn string
+}
+
+// SiloBoundaryResources locate the silo functions' resources.
+type SiloBoundaryResources struct {
+	Partition, Region, AccountID string
+	Project, PlatformStack       string
+}
+
+// SiloBoundaryPolicy is the permissions boundary of the silo functions'
+// roles: their own logs and traces and item access to their tenant's
+// tables. Whatever inline policy a tenant stack writes, its roles can do
+// no more, so the deployer's right to write role policies grants nothing
+// beyond this.
+func SiloBoundaryPolicy(r SiloBoundaryResources) PolicyDocument {
+	prefix := TenantResourcePrefix(r.Project, r.PlatformStack)
+	regional := func(service string) string {
+		return "arn:" + r.Partition + ":" + service + ":" + r.Region + ":" + r.AccountID + ":"
+	}
+	table := regional("dynamodb") + "table/" + prefix + "*"
+	return NewPolicy(
+		Statement{Sid: "OwnLogs", Effect: "Allow", Action: []string{"logs:CreateLogStream", "logs:PutLogEvents"},
+			Resource: []string{regional("logs") + "log-group:/aws/lambda/" + prefix + "*"}},
+		Statement{Sid: "Tracing", Effect: "Allow", Action: []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords"}, Resource: []string{"*"}},
+		Statement{Sid: "TenantTables", Effect: "Allow", Action: TenantDataActions, Resource: []string{table, table + "/index/*"}},
+	)
 }
 
 // Actions of the deployer on its tenant stacks' resources, by service.
@@ -104,10 +132,11 @@ var (
 		"lambda:AddPermission", "lambda:RemovePermission", "lambda:GetPolicy",
 		"lambda:TagResource", "lambda:UntagResource", "lambda:ListTags",
 	}
-	deployerRoleActions = []string{
-		"iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy",
+	deployerBoundedRoleActions = []string{"iam:CreateRole", "iam:PutRolePolicy", "iam:PutRolePermissionsBoundary"}
+	deployerRoleActions        = []string{
+		"iam:DeleteRole", "iam:GetRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy",
 		"iam:TagRole", "iam:UntagRole", "iam:ListRoleTags",
-		"iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy", "iam:ListRolePolicies",
+		"iam:GetRolePolicy", "iam:DeleteRolePolicy", "iam:ListRolePolicies",
 		"iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole",
 	}
 	deployerLogActions = []string{
@@ -128,10 +157,12 @@ var (
 // updates need, and nothing of the platform's own resources. Each
 // statement says why it is there.
 func DeployerPolicy(r DeployerResources) (PolicyDocument, error) {
-	if r.Partition == "" || r.Region == "" || r.AccountID == "" || r.Project == "" || r.PlatformStack == "" {
-		return PolicyDocument{}, errors.New("deployer policy: partition, region, account, project and platform stack are required")
-	}
 	prefix := TenantResourcePrefix(r.Project, r.PlatformStack)
+	if r.Partition == "" || r.Region == "" || r.AccountID == "" || r.Project == "" || r.PlatformStack == "" || r.SiloBoundaryArn == "" {
+		return PolicyDocument{}, errors.New("deployer policy: partition, region, account, project, platform stack and silo boundary are required")
+	}
+	tenantRoles := []string{"arn:" + r.Partition + ":iam::" + r.AccountID + ":role/" + prefix + "*"}
+	bounded := map[string]map[string]any{"StringEquals": {"iam:PermissionsBoundary": r.SiloBoundaryArn}}
 	regional := func(service string) string {
 		return "arn:" + r.Partition + ":" + service + ":" + r.Region + ":" + r.AccountID + ":"
 	}
@@ -161,13 +192,17 @@ func DeployerPolicy(r DeployerResources) (PolicyDocument, error) {
 		{Sid: "AuthorizerGrant", Effect: "Allow", Action: []string{"lambda:AddPermission"}, Resource: []string{r.AuthorizerArn},
 			Condition: map[string]map[string]any{"StringEquals": {"lambda:Principal": "apigateway.amazonaws.com"}}},
 		{Sid: "AuthorizerGrantRevoke", Effect: "Allow", Action: []string{"lambda:RemovePermission", "lambda:GetPolicy"}, Resource: []string{r.AuthorizerArn}},
-		// The silo functions' execution roles and their inline policies.
-		{Sid: "TenantRoles", Effect: "Allow", Action: deployerRoleActions,
-			Resource: []string{"arn:" + r.Partition + ":iam::" + r.AccountID + ":role/" + prefix + "*"}},
+		// The silo functions' execution roles are created, and their inline
+		// policies written, only with the silo boundary on them: a policy
+		// the deployer writes can grant no more than the boundary.
+		{Sid: "TenantRolesBounded", Effect: "Allow", Action: deployerBoundedRoleActions, Resource: tenantRoles, Condition: bounded},
+		// Reading, tagging and deleting those roles.
+		{Sid: "TenantRoles", Effect: "Allow", Action: deployerRoleActions, Resource: tenantRoles},
 		// Those roles may be handed to Lambda, and to nothing else.
-		{Sid: "PassTenantRolesToLambda", Effect: "Allow", Action: []string{"iam:PassRole"},
-			Resource:  []string{"arn:" + r.Partition + ":iam::" + r.AccountID + ":role/" + prefix + "*"},
+		{Sid: "PassTenantRolesToLambda", Effect: "Allow", Action: []string{"iam:PassRole"}, Resource: tenantRoles,
 			Condition: map[string]map[string]any{"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}},
+		// The boundary stays: it is never removed or swapped.
+		{Sid: "KeepTheBoundary", Effect: "Deny", Action: []string{"iam:DeleteRolePermissionsBoundary", "iam:AttachRolePolicy"}, Resource: tenantRoles},
 		// The silo functions' and the tenant API's log groups.
 		{Sid: "TenantLogGroups", Effect: "Allow", Action: deployerLogActions,
 			Resource: []string{regional("logs") + "log-group:/aws/lambda/" + prefix + "*", regional("logs") + "log-group:/aws/apigateway/" + prefix + "*"}},

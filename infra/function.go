@@ -47,6 +47,9 @@ type FunctionArgs struct {
 	// Policies are extra inline policies of the role, by name. Each is the
 	// policy document's JSON (see the builders in policy.go).
 	Policies map[string]pulumi.StringInput
+	// PermissionsBoundary, when set, caps the role (silo functions: the
+	// platform's silo boundary, which the tenant deployer must attach).
+	PermissionsBoundary pulumi.StringInput
 }
 
 // NewFunction registers the function, its role and its log group.
@@ -79,11 +82,15 @@ func NewFunction(ctx *pulumi.Context, name string, args *FunctionArgs, opts ...p
 	if err != nil {
 		return nil, err
 	}
-	role, err := iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
+	roleArgs := &iam.RoleArgs{
 		Name:             pulumi.String(FitName(args.Name+"-role", MaxIAMRoleName)),
 		AssumeRolePolicy: pulumi.String(trust),
 		Description:      pulumi.String("Execution role of " + args.Name),
-	}, pulumi.Parent(c))
+	}
+	if args.PermissionsBoundary != nil {
+		roleArgs.PermissionsBoundary = args.PermissionsBoundary
+	}
+	role, err := iam.NewRole(ctx, name+"-role", roleArgs, pulumi.Parent(c))
 	if err != nil {
 		return nil, err
 	}

@@ -27,6 +27,7 @@ const (
 	OutUsagePlanIDs      = "usagePlanIds"
 	OutTenantRoleArn     = "tenantAccessRoleArn"
 	OutDeployerProject   = "tenantDeployerProject"
+	OutSiloBoundaryArn   = "siloPermissionsBoundaryArn"
 
 	OutTenantID      = "tenantId"
 	OutTenantTier    = "tenantTier"

@@ -180,6 +180,7 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 			return err
 		}
 		ctx.Export(OutDeployerProject, deployer.ProjectName)
+		ctx.Export(OutSiloBoundaryArn, deployer.SiloBoundaryArn)
 	}
 	if cfg.AuditTrail.Enabled {
 		audit, err := NewAuditTrail(ctx, "audit", &AuditTrailArgs{
@@ -254,6 +255,7 @@ func ComposeTenant(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) error 
 		ReservedConcurrency: reserved,
 		LogRetentionDays:    cfg.LogRetentionDays,
 		DeletionProtection:  !cfg.IsDev(),
+		PermissionsBoundary: platform.SiloBoundaryArn,
 	}, providers.RegionalOpt())
 	if err != nil {
 		return err

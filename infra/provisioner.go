@@ -32,6 +32,9 @@ type TenantDeployer struct {
 	ProjectName pulumi.StringOutput `pulumi:"projectName"`
 	ProjectArn  pulumi.StringOutput `pulumi:"projectArn"`
 	RoleArn     pulumi.StringOutput `pulumi:"roleArn"`
+	// SiloBoundaryArn is the permissions boundary every role the deployer
+	// creates must carry.
+	SiloBoundaryArn pulumi.StringOutput `pulumi:"siloBoundaryArn"`
 }
 
 // TenantDeployerArgs configures the TenantDeployer.
@@ -84,6 +87,21 @@ func NewTenantDeployer(ctx *pulumi.Context, name string, args *TenantDeployerArg
 	if err != nil {
 		return nil, err
 	}
+	boundaryDoc, err := SiloBoundaryPolicy(SiloBoundaryResources{
+		Partition: args.Partition, Region: args.Region, AccountID: args.AccountID,
+		Project: args.Namer.Project, PlatformStack: args.PlatformStack,
+	}).JSON()
+	if err != nil {
+		return nil, err
+	}
+	boundary, err := iam.NewPolicy(ctx, name+"-silo-boundary", &iam.PolicyArgs{
+		Name:        pulumi.String(args.Namer.Name("silo-boundary", 128)),
+		Description: pulumi.String("The most a silo tenant's function role may do; the tenant deployer can only create roles with it"),
+		Policy:      pulumi.String(boundaryDoc),
+	}, pulumi.Parent(c))
+	if err != nil {
+		return nil, err
+	}
 	trust, err := ServiceTrustPolicy("codebuild.amazonaws.com", args.AccountID).JSON()
 	if err != nil {
 		return nil, err
@@ -97,7 +115,7 @@ func NewTenantDeployer(ctx *pulumi.Context, name string, args *TenantDeployerArg
 		return nil, err
 	}
 	policy := pulumi.All(logGroup.Arn, args.RegistryTableArn, args.EventBusArn, args.AuthorizerArn, args.LayerArn,
-		args.TenantAccessRoleArn, args.PlatformAPIID, args.PlatformUsagePlanIDs).ApplyT(func(v []any) (string, error) {
+		args.TenantAccessRoleArn, args.PlatformAPIID, args.PlatformUsagePlanIDs, boundary.Arn).ApplyT(func(v []any) (string, error) {
 		plans := v[7].(map[string]string)
 		doc, err := DeployerPolicy(DeployerResources{
 			Partition: args.Partition, Region: args.Region, AccountID: args.AccountID,
@@ -106,7 +124,7 @@ func NewTenantDeployer(ctx *pulumi.Context, name string, args *TenantDeployerArg
 			AuthorizerArn: v[3].(string), LayerVersionArn: v[4].(string),
 			ProtectedRoleArns: []string{v[5].(string)},
 			PlatformAPIID:     v[6].(string), PlatformUsagePlanIDs: slices.Collect(maps.Values(plans)),
-			Backend: args.Backend,
+			Backend: args.Backend, SiloBoundaryArn: v[8].(string),
 		})
 		if err != nil {
 			return "", err
@@ -212,8 +230,10 @@ func NewTenantDeployer(ctx *pulumi.Context, name string, args *TenantDeployerArg
 			return nil, err
 		}
 	}
-	c.ProjectName, c.ProjectArn, c.RoleArn = project.Name, project.Arn, role.Arn
-	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{"projectName": c.ProjectName, "projectArn": c.ProjectArn, "roleArn": c.RoleArn}); err != nil {
+	c.ProjectName, c.ProjectArn, c.RoleArn, c.SiloBoundaryArn = project.Name, project.Arn, role.Arn, boundary.Arn
+	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"projectName": c.ProjectName, "projectArn": c.ProjectArn, "roleArn": c.RoleArn, "siloBoundaryArn": c.SiloBoundaryArn,
+	}); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -53,6 +53,8 @@ type TenantGroupArgs struct {
 	LogRetentionDays    int
 	// DeletionProtection guards a silo group's table.
 	DeletionProtection bool
+	// PermissionsBoundary caps a silo group's roles (PlatformRef).
+	PermissionsBoundary pulumi.StringInput
 }
 
 // NewTenantGroup registers the group.
@@ -153,6 +155,7 @@ func (c *TenantGroup) addFunctions(ctx *pulumi.Context, name string, args *Tenan
 			LogRetentionDays:    args.LogRetentionDays,
 			Policies:            policies,
 			Layers:              pulumi.StringArray{args.LayerArn},
+			PermissionsBoundary: args.PermissionsBoundary,
 		}, pulumi.Parent(c))
 		if err != nil {
 			return err

@@ -70,6 +70,7 @@ func TestPlatformStackResourceSet(t *testing.T) {
 		typeProject:                             1,
 		typeEventRule:                           2, // provisioning and deprovisioning requested
 		typeEventTarget:                         2,
+		typePolicy:                              1, // the silo roles' permissions boundary
 		"aws:dynamodb/tableItem:TableItem":      1, // the usage plan ids for the control plane
 		typeGroup2:                              1,
 		typeAccess:                              1,

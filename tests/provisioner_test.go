@@ -21,6 +21,7 @@ const (
 	typeProject     = "aws:codebuild/project:Project"
 	typeEventRule   = "aws:cloudwatch/eventRule:EventRule"
 	typeEventTarget = "aws:cloudwatch/eventTarget:EventTarget"
+	typePolicy      = "aws:iam/policy:Policy"
 )
 
 func TestDeployerListensToTheControlPlanesEvents(t *testing.T) {
@@ -116,6 +117,8 @@ func TestDeployerRoleIsScopedToTenantStacks(t *testing.T) {
 	assert.Equal(t, map[string]any{"Service": "codebuild.amazonaws.com"}, trust["Statement"].([]any)[0].(map[string]any)["Principal"])
 
 	restAPI := find(t, rec, typeRestAPI, "platform-api-rest").ID
+	boundary := "arn:aws:iam::123456789012:policy/tenantforge-dev-silo-boundary"
+	assert.Equal(t, boundary, find(t, rec, typePolicy, "tenant-deployer-silo-boundary").Output("arn"))
 	var plans []string
 	for _, p := range rec.OfType(typeUsagePlan) {
 		plans = append(plans, p.ID)
@@ -158,15 +161,20 @@ func TestDeployerRoleIsScopedToTenantStacks(t *testing.T) {
 			"Condition": map[string]any{"StringEquals": map[string]any{"lambda:Principal": "apigateway.amazonaws.com"}}},
 		map[string]any{"Sid": "AuthorizerGrantRevoke", "Effect": "Allow", "Action": anyStrings("lambda:RemovePermission", "lambda:GetPolicy"),
 			"Resource": anyStrings(lambda + "function:tenantforge-dev-authorizer")},
+		map[string]any{"Sid": "TenantRolesBounded", "Effect": "Allow", "Action": anyStrings("iam:CreateRole", "iam:PutRolePolicy", "iam:PutRolePermissionsBoundary"),
+			"Resource":  anyStrings("arn:aws:iam::123456789012:role/tenantforge-dev-tenant-*"),
+			"Condition": map[string]any{"StringEquals": map[string]any{"iam:PermissionsBoundary": boundary}}},
 		map[string]any{"Sid": "TenantRoles", "Effect": "Allow", "Action": anyStrings(
-			"iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy",
+			"iam:DeleteRole", "iam:GetRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy",
 			"iam:TagRole", "iam:UntagRole", "iam:ListRoleTags",
-			"iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy", "iam:ListRolePolicies",
+			"iam:GetRolePolicy", "iam:DeleteRolePolicy", "iam:ListRolePolicies",
 			"iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole"),
 			"Resource": anyStrings("arn:aws:iam::123456789012:role/tenantforge-dev-tenant-*")},
 		map[string]any{"Sid": "PassTenantRolesToLambda", "Effect": "Allow", "Action": anyStrings("iam:PassRole"),
 			"Resource":  anyStrings("arn:aws:iam::123456789012:role/tenantforge-dev-tenant-*"),
 			"Condition": map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "lambda.amazonaws.com"}}},
+		map[string]any{"Sid": "KeepTheBoundary", "Effect": "Deny", "Action": anyStrings("iam:DeleteRolePermissionsBoundary", "iam:AttachRolePolicy"),
+			"Resource": anyStrings("arn:aws:iam::123456789012:role/tenantforge-dev-tenant-*")},
 		map[string]any{"Sid": "TenantLogGroups", "Effect": "Allow", "Action": anyStrings(
 			"logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy",
 			"logs:TagResource", "logs:UntagResource", "logs:ListTagsForResource", "logs:TagLogGroup", "logs:ListTagsLogGroup"),
@@ -260,9 +268,18 @@ func TestDeployerRoleCannotTouchThePlatformsTables(t *testing.T) {
 	add("deployer creates a tenant table", "Allowed", "dynamodb:CreateTable", tenantTable, nil)
 	add("deployer deletes a tenant table", "Allowed", "dynamodb:DeleteTable", tenantTable, nil)
 	add("deployer reads a tenant table's items", "ImplicitlyDenied", "dynamodb:GetItem", tenantTable, map[string]any{"dynamodb:LeadingKeys": []string{"p1"}})
-	add("deployer writes a tenant role's policy", "Allowed", "iam:PutRolePolicy", "arn:aws:iam::"+account+":role/tenantforge-dev-tenant-t0a1-silo-products-role", nil)
-	add("deployer writes the tenant access role's policy", "ExplicitlyDenied", "iam:PutRolePolicy", "arn:aws:iam::"+account+":role/tenantforge-dev-tenant-access", nil)
-	add("deployer writes its own policy", "ImplicitlyDenied", "iam:PutRolePolicy", "arn:aws:iam::"+account+":role/tenantforge-dev-deployer", nil)
+	siloRole := "arn:aws:iam::" + account + ":role/tenantforge-dev-tenant-t0a1-silo-products-role"
+	boundary := map[string]any{"iam:PermissionsBoundary": rec.Outputs[infra.OutSiloBoundaryArn]}
+	otherBoundary := map[string]any{"iam:PermissionsBoundary": "arn:aws:iam::aws:policy/AdministratorAccess"}
+	add("deployer creates a silo role with the boundary", "Allowed", "iam:CreateRole", siloRole, boundary)
+	add("deployer creates a silo role without a boundary", "ImplicitlyDenied", "iam:CreateRole", siloRole, nil)
+	add("deployer creates a silo role with another boundary", "ImplicitlyDenied", "iam:CreateRole", siloRole, otherBoundary)
+	add("deployer writes a bounded silo role's policy", "Allowed", "iam:PutRolePolicy", siloRole, boundary)
+	add("deployer writes an unbounded role's policy", "ImplicitlyDenied", "iam:PutRolePolicy", siloRole, nil)
+	add("deployer removes a silo role's boundary", "ExplicitlyDenied", "iam:DeleteRolePermissionsBoundary", siloRole, boundary)
+	add("deployer attaches a managed policy", "ExplicitlyDenied", "iam:AttachRolePolicy", siloRole, boundary)
+	add("deployer writes the tenant access role's policy", "ExplicitlyDenied", "iam:PutRolePolicy", "arn:aws:iam::"+account+":role/tenantforge-dev-tenant-access", boundary)
+	add("deployer writes its own policy", "ImplicitlyDenied", "iam:PutRolePolicy", "arn:aws:iam::"+account+":role/tenantforge-dev-deployer", boundary)
 	add("deployer updates a platform function", "ImplicitlyDenied", "lambda:UpdateFunctionCode", "arn:aws:lambda:eu-west-1:"+account+":function:tenantforge-dev-registration", nil)
 	add("deployer deletes the platform API", "ExplicitlyDenied", "apigateway:DELETE", "arn:aws:apigateway:eu-west-1::/restapis/"+find(t, rec, typeRestAPI, "platform-api-rest").ID, nil)
 	simulate(t, cases)
@@ -303,4 +320,47 @@ func TestDeployerBuildspec(t *testing.T) {
 	assert.Contains(t, joined("post_build"), "CODEBUILD_BUILD_SUCCEEDING")
 	assert.Contains(t, joined("post_build"), "build/tenantctl fail", "a failed build must mark the tenant provisioning_failed")
 	assert.NotContains(t, string(raw), "PULUMI_ACCESS_TOKEN=", "secrets come from the project's Secrets Manager variables")
+}
+
+// Every role of a silo tenant stack carries the platform's boundary, and
+// the boundary allows the silo functions' own logs, traces and tenant
+// tables only: even a policy the deployer writes cannot reach further.
+func TestSiloRolesCarryThePlatformsBoundary(t *testing.T) {
+	refs := platformOutputs(t)
+	boundaryArn := refs["organization/tenantforge/dev"][infra.OutSiloBoundaryArn]
+	require.Equal(t, "arn:aws:iam::123456789012:policy/tenantforge-dev-silo-boundary", boundaryArn)
+	rec := run(t, "dev-tenant-example", stackConfig(t, "dev-tenant-example"), refs)
+	roles := rec.OfType(typeRole)
+	require.Len(t, roles, 2)
+	for _, r := range roles {
+		assert.Equal(t, boundaryArn, r.Input("permissionsBoundary"), "silo role %s without the boundary: the deployer could not create it", r.Name)
+	}
+	platform := run(t, "dev", stackConfig(t, "dev"), nil)
+	for _, r := range platform.OfType(typeRole) {
+		assert.Nil(t, r.Input("permissionsBoundary"), "platform role %s must not be capped by the silo boundary", r.Name)
+	}
+	doc, err := find(t, platform, typePolicy, "tenant-deployer-silo-boundary").PolicyInput("policy")
+	require.NoError(t, err)
+	table := "arn:aws:dynamodb:eu-west-1:123456789012:table/tenantforge-dev-tenant-*"
+	assert.Equal(t, []any{
+		map[string]any{"Sid": "OwnLogs", "Effect": "Allow", "Action": []any{"logs:CreateLogStream", "logs:PutLogEvents"},
+			"Resource": []any{"arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/tenantforge-dev-tenant-*"}},
+		map[string]any{"Sid": "Tracing", "Effect": "Allow", "Action": []any{"xray:PutTraceSegments", "xray:PutTelemetryRecords"}, "Resource": []any{"*"}},
+		map[string]any{"Sid": "TenantTables", "Effect": "Allow", "Action": []any{
+			"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+			"dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem"},
+			"Resource": []any{table, table + "/index/*"}},
+	}, doc["Statement"])
+	// The silo functions' own policies fit inside the boundary.
+	for _, p := range rec.OfType(typeRolePol) {
+		pol, err := p.PolicyInput("policy")
+		require.NoError(t, err)
+		for _, s := range pol["Statement"].([]any) {
+			for _, res := range s.(map[string]any)["Resource"].([]any) {
+				r := res.(string)
+				assert.True(t, r == "*" || strings.Contains(r, ":table/tenantforge-dev-tenant-example-") || strings.Contains(r, ":log-group:/aws/lambda/tenantforge-dev-tenant-example-"),
+					"silo policy %s reaches %s, outside the boundary: the function would fail at run time", p.Name, r)
+			}
+		}
+	}
 }
