@@ -101,6 +101,9 @@ func (g *GatewayKeys) Create(ctx context.Context, tenantID, usagePlanID string) 
 	if err != nil {
 		return "", "", err
 	}
+	if usagePlanID == "" {
+		return aws.ToString(key.Id), value, nil // a silo key, planned by tenantctl
+	}
 	if _, err := g.Client.CreateUsagePlanKey(ctx, &apigateway.CreateUsagePlanKeyInput{
 		UsagePlanId: aws.String(usagePlanID), KeyId: key.Id, KeyType: aws.String("API_KEY"),
 	}); err != nil {

@@ -145,7 +145,9 @@ func (r *Registrar) Register(ctx context.Context, in Registration) (*registry.Re
 		return nil, err
 	}
 	plan := r.Tiers[in.Tier]
-	if plan.UsagePlanID == "" && r.PlanIDs != nil {
+	// A silo tenant's usage plan is on its own stack, which does not exist
+	// yet: its key starts on no plan and tenantctl puts it on the plan.
+	if plan.UsagePlanID == "" && r.PlanIDs != nil && plan.Deployment != tenancy.DeploymentSilo {
 		ids, err := r.PlanIDs(ctx)
 		if err != nil || ids[in.Tier] == "" {
 			return nil, fmt.Errorf("%w: no usage plan for tier %s: %v", ErrUnavailable, in.Tier, err)
