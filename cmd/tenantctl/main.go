@@ -24,6 +24,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 	"time"
 
@@ -32,9 +33,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
+	"github.com/tenantforge/tenantforge/internal/stackconfig"
 	"github.com/tenantforge/tenantforge/internal/tenantctl"
 	"github.com/tenantforge/tenantforge/shared/controlplane"
 	"github.com/tenantforge/tenantforge/shared/registry"
+	"github.com/tenantforge/tenantforge/shared/tenancy"
 )
 
 const usage = `usage: tenantctl <command> [flags] [tenantId]
@@ -109,6 +112,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
+	if cmd == "provision" || cmd == "rollout" {
+		inherited, err := platformConfig(*workdir, s.PlatformStack)
+		if err != nil {
+			fmt.Fprintf(stderr, "tenantctl %s: %v\n", cmd, err)
+			return 2
+		}
+		s.PlatformConfig = inherited
+	}
+
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(s.Region))
 	if err != nil {
@@ -160,6 +172,31 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return 0
+}
+
+// platformConfig reads the keys tenant stacks inherit from the platform
+// stack's file in the repository (Pulumi.<stack>.yaml), with Pulumi.yaml's
+// defaults for keys it does not set.
+func platformConfig(workdir, platformStack string) (map[string]string, error) {
+	project, err := stackconfig.LoadProject(workdir)
+	if err != nil {
+		return nil, fmt.Errorf("reading Pulumi.yaml in -workdir %s: %w", workdir, err)
+	}
+	short := tenancy.ShortStackName(platformStack)
+	stack, err := project.LoadStack(workdir, short)
+	if err != nil {
+		return nil, fmt.Errorf("reading the platform stack's config (Pulumi.%s.yaml in -workdir %s), which tenant stacks inherit: %w", short, workdir, err)
+	}
+	out := map[string]string{}
+	for _, k := range tenantctl.InheritedKeys {
+		if slices.Contains(stack.SecretKeys, k) {
+			return nil, fmt.Errorf("platform config %s is a secret; tenant stacks inherit it in plaintext, so it must not be one", k)
+		}
+		if v, ok := stack.Config[k]; ok {
+			out[k] = v
+		}
+	}
+	return out, nil
 }
 
 func fail(stderr io.Writer, err error) int {

@@ -37,3 +37,14 @@ func TestUsageErrorsNameTheFix(t *testing.T) {
 		assert.Empty(t, stdout.String())
 	}
 }
+
+func TestPlatformConfigComesFromThePlatformStackFile(t *testing.T) {
+	got, err := platformConfig("../..", "myorg/tenantforge/dev")
+	if assert.NoError(t, err) {
+		assert.Equal(t, "14", got["tenantforge:logRetentionDays"], "Pulumi.dev.yaml sets 14 days")
+		assert.Contains(t, got["tenantforge:tiers"], `"platinum"`)
+		assert.Contains(t, got, "tenantforge:functions", "a key the file leaves out comes from Pulumi.yaml's default")
+	}
+	_, err = platformConfig("../..", "myorg/tenantforge/staging")
+	assert.ErrorContains(t, err, "Pulumi.staging.yaml", "the error must name the missing stack file")
+}

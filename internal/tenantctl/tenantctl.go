@@ -7,10 +7,13 @@ package tenantctl
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -71,7 +74,16 @@ type Settings struct {
 	PlatformStack string
 	Region        string
 	Environment   string
+	// PlatformConfig are the platform stack's values of InheritedKeys, as
+	// the program receives them (objects as JSON); tenant stacks get the
+	// same, so they see the same tiers and sizes.
+	PlatformConfig map[string]string
 }
+
+// InheritedKeys are the platform stack's config keys a tenant stack must
+// share: the tiers (the tenant's tier is looked up there) and what sizes
+// the silo functions, their logs and the authorizer cache.
+var InheritedKeys = []string{"tenantforge:tiers", "tenantforge:functions", "tenantforge:logRetentionDays", "tenantforge:identity"}
 
 // Retry is the policy for concurrent-update errors: Attempts tries, the
 // first wait Delay, doubling after each.
@@ -121,9 +133,11 @@ func (c *Controller) StackName(tenantID string) string {
 	return tenancy.SiloStackName(c.Settings.PlatformStack, tenantID)
 }
 
-// TenantConfig is the config tenantctl sets on a tenant's stack.
-func (c *Controller) TenantConfig(r *registry.Record) map[string]string {
-	return map[string]string{
+// TenantConfig is the config tenantctl sets on a tenant's stack, as path
+// keys ("tenantforge:tenant.id"): the CLI keeps objects typed only when they
+// are set path by path.
+func (c *Controller) TenantConfig(r *registry.Record) (map[string]string, error) {
+	out := map[string]string{
 		"aws:region":                c.Settings.Region,
 		"tenantforge:environment":   c.Settings.Environment,
 		"tenantforge:platformStack": c.Settings.PlatformStack,
@@ -131,6 +145,63 @@ func (c *Controller) TenantConfig(r *registry.Record) map[string]string {
 		"tenantforge:tenant.name":   r.Name,
 		"tenantforge:tenant.tier":   r.Tier,
 	}
+	for _, k := range InheritedKeys {
+		raw, ok := c.Settings.PlatformConfig[k]
+		if !ok {
+			continue
+		}
+		if err := flatten(k, raw, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// flatten turns a config value into path keys: a JSON object into one key
+// per leaf, anything else into itself. The CLI stores a path value that
+// reads as an integer or a boolean with that type and every other value as
+// a string, so a fractional number could not arrive as a number: it is
+// refused here, naming the key.
+func flatten(key, raw string, out map[string]string) error {
+	trimmed := strings.TrimSpace(raw)
+	if !strings.HasPrefix(trimmed, "{") {
+		out[key] = raw
+		return nil
+	}
+	dec := json.NewDecoder(strings.NewReader(trimmed))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return fmt.Errorf("platform config %s is not a JSON object: %w", key, err)
+	}
+	var walk func(path string, v any) error
+	walk = func(path string, v any) error {
+		switch t := v.(type) {
+		case map[string]any:
+			for k, child := range t {
+				if err := walk(path+"."+k, child); err != nil {
+					return err
+				}
+			}
+		case json.Number:
+			if _, err := strconv.ParseInt(t.String(), 10, 64); err != nil {
+				return fmt.Errorf("platform config %s is %s; tenant stacks can only inherit whole numbers (the Pulumi CLI would store it as a string): use an integer", path, t)
+			}
+			out[path] = t.String()
+		case bool:
+			out[path] = strconv.FormatBool(t)
+		case string:
+			if _, err := strconv.ParseInt(t, 10, 64); err == nil || t == "true" || t == "false" {
+				return fmt.Errorf("platform config %s is the string %q, which a tenant stack would receive as a number or boolean", path, t)
+			}
+			out[path] = t
+		case nil:
+		default:
+			return fmt.Errorf("platform config %s holds a list; tenant stacks inherit objects of numbers, booleans and strings only", path)
+		}
+		return nil
+	}
+	return walk(key, v)
 }
 
 // Validate checks the settings and names the flag that fixes each problem.
@@ -194,7 +265,11 @@ func (c *Controller) deploy(ctx context.Context, rec *registry.Record, stack str
 	if err := c.retry(ctx, "creating or selecting the stack", func() error { return c.Stacks.Ensure(ctx, stack) }); err != nil {
 		return "", err
 	}
-	if err := c.retry(ctx, "setting the stack's config", func() error { return c.Stacks.SetConfig(ctx, stack, c.TenantConfig(rec)) }); err != nil {
+	config, err := c.TenantConfig(rec)
+	if err != nil {
+		return "", err
+	}
+	if err := c.retry(ctx, "setting the stack's config", func() error { return c.Stacks.SetConfig(ctx, stack, config) }); err != nil {
 		return "", err
 	}
 	var outputs map[string]any

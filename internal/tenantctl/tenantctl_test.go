@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tenantforge/tenantforge/infra"
 	"github.com/tenantforge/tenantforge/internal/localdynamo"
 	"github.com/tenantforge/tenantforge/shared/registry"
 )
@@ -388,4 +390,73 @@ func TestSettingsNameTheMissingFlag(t *testing.T) {
 		assert.True(t, strings.Contains(err.Error(), flag), "the error must name %s", flag)
 	}
 	assert.NoError(t, Settings{PlatformStack: "dev", Region: "eu-west-1", Environment: "dev"}.Validate())
+}
+
+// assemble does what the Pulumi CLI does with path keys: nested objects,
+// integers and booleans typed, the rest strings; then renders each
+// top-level key as the program receives it.
+func assemble(t *testing.T, flat map[string]string) map[string]string {
+	t.Helper()
+	objects := map[string]map[string]any{}
+	out := map[string]string{}
+	for k, v := range flat {
+		top, path, nested := strings.Cut(k, ".")
+		if !nested {
+			out[k] = v
+			continue
+		}
+		if objects[top] == nil {
+			objects[top] = map[string]any{}
+		}
+		node := objects[top]
+		parts := strings.Split(path, ".")
+		for _, p := range parts[:len(parts)-1] {
+			if node[p] == nil {
+				node[p] = map[string]any{}
+			}
+			node = node[p].(map[string]any)
+		}
+		var typed any = v
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			typed = n
+		} else if b, err := strconv.ParseBool(v); err == nil {
+			typed = b
+		}
+		node[parts[len(parts)-1]] = typed
+	}
+	for k, obj := range objects {
+		b, err := json.Marshal(obj)
+		require.NoError(t, err)
+		out[k] = string(b)
+	}
+	return out
+}
+
+// The config tenantctl sets, as the CLI stores it, is a valid tenant stack
+// configuration with the platform's own tiers and sizes.
+func TestTenantConfigIsAValidTenantStackWithThePlatformsTiers(t *testing.T) {
+	h := newHarness(t)
+	h.c.Settings.PlatformConfig = map[string]string{
+		"tenantforge:tiers":            `{"free":{"deployment":"pool","rateLimit":1,"burstLimit":2,"quotaPerDay":100},"gold":{"deployment":"silo","rateLimit":50,"burstLimit":100,"quotaPerDay":100000,"reservedConcurrency":5}}`,
+		"tenantforge:functions":        `{"memoryMb":512,"timeoutSeconds":20}`,
+		"tenantforge:logRetentionDays": "60",
+		"tenantforge:identity":         `{"advancedSecurity":"OFF","idTokenMinutes":60,"refreshTokenDays":30,"authorizerCacheSeconds":30}`,
+	}
+	rec := &registry.Record{TenantID: "acme", Name: "acme", Tier: "gold"}
+	flat, err := h.c.TenantConfig(rec)
+	require.NoError(t, err)
+	assert.Equal(t, "silo", flat["tenantforge:tiers.gold.deployment"])
+	raw := assemble(t, flat)
+	cfg, err := infra.ParseConfig("tenantforge", h.c.StackName("acme"), func(k string) (string, bool) { v, ok := raw[k]; return v, ok })
+	require.NoError(t, err, "the tenant stack's pulumi up would fail validation")
+	assert.Equal(t, &infra.TenantConfig{ID: "acme", Name: "acme", Tier: "gold"}, cfg.Tenant)
+	assert.Equal(t, 5, *cfg.Tiers["gold"].ReservedConcurrency, "a silo tier only the platform defines must reach the tenant stack")
+	assert.Equal(t, infra.FunctionsConfig{MemoryMB: 512, TimeoutSeconds: 20}, cfg.Functions)
+	assert.Equal(t, 60, cfg.LogRetentionDays)
+	assert.Equal(t, 30, cfg.Identity.AuthorizerCacheSeconds)
+	assert.Equal(t, "myorg/tenantforge/dev", cfg.PlatformStack)
+
+	h.c.Settings.PlatformConfig["tenantforge:tiers"] = `{"gold":{"deployment":"silo","rateLimit":1.5,"burstLimit":2,"quotaPerDay":100}}`
+	_, err = h.c.TenantConfig(rec)
+	assert.ErrorContains(t, err, "tenantforge:tiers.gold.rateLimit is 1.5", "a fractional rate would arrive as a string and fail later, less clearly")
 }
