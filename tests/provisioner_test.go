@@ -317,6 +317,7 @@ func TestDeployerBuildspec(t *testing.T) {
 	assert.Contains(t, joined("install"), "${GO_VERSION}")
 	assert.Contains(t, joined("pre_build"), "go build -o build/tenantctl ./cmd/tenantctl")
 	assert.Contains(t, joined("build"), `build/tenantctl "$TENANTCTL_ACTION" "$TENANT_ID"`)
+	assert.Contains(t, joined("build"), `pulumi login "$PULUMI_BACKEND_URL"`, "a failed login must reach post_build, which records it")
 	assert.Contains(t, joined("post_build"), "CODEBUILD_BUILD_SUCCEEDING")
 	assert.Contains(t, joined("post_build"), "build/tenantctl fail", "a failed build must mark the tenant provisioning_failed")
 	assert.NotContains(t, string(raw), "PULUMI_ACCESS_TOKEN=", "secrets come from the project's Secrets Manager variables")
