@@ -70,6 +70,20 @@ func StartBuildPolicy(projectArn string) PolicyDocument {
 	return NewPolicy(Statement{Sid: "StartTenantDeployer", Effect: "Allow", Action: []string{"codebuild:StartBuild"}, Resource: []string{projectArn}})
 }
 
+// DeadLetterQueuePolicy lets EventBridge park, in the deployer's
+// dead-letter queue, events of the deployer's rules that could not start a
+// build; nothing else may send to it.
+func DeadLetterQueuePolicy(queueArn string, ruleArns []string) PolicyDocument {
+	return NewPolicy(Statement{
+		Sid:       "DeployerRulesOnly",
+		Effect:    "Allow",
+		Principal: map[string]any{"Service": "events.amazonaws.com"},
+		Action:    []string{"sqs:SendMessage"},
+		Resource:  []string{queueArn},
+		Condition: map[string]map[string]any{"ArnEquals": {"aws:SourceArn": ruleArns}},
+	})
+}
+
 // DeployerResources are what the deployer's role is scoped to.
 type DeployerResources struct {
 	Partition, Region, AccountID string

@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/codebuild"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -200,6 +201,18 @@ func NewTenantDeployer(ctx *pulumi.Context, name string, args *TenantDeployerArg
 	if _, err := iam.NewRolePolicy(ctx, name+"-events-policy", &iam.RolePolicyArgs{Role: eventsRole.Name, Policy: startPolicy}, pulumi.Parent(c)); err != nil {
 		return nil, err
 	}
+	// Events whose build could not be started within the retry policy wait
+	// here (14 days) to be replayed, instead of leaving the tenant
+	// provisioning with no trace.
+	dlq, err := sqs.NewQueue(ctx, name+"-dlq", &sqs.QueueArgs{
+		Name:                    pulumi.String(args.Namer.Name("deployer-dlq", 80)),
+		MessageRetentionSeconds: pulumi.Int(14 * 24 * 3600),
+		SqsManagedSseEnabled:    pulumi.Bool(true),
+	}, pulumi.Parent(c))
+	if err != nil {
+		return nil, err
+	}
+	var ruleArns pulumi.StringArray
 	for _, detailType := range slices.Sorted(maps.Keys(DeployerActions)) {
 		action := DeployerActions[detailType]
 		pattern, err := DeployerEventPattern(detailType)
@@ -225,10 +238,18 @@ func NewTenantDeployer(ctx *pulumi.Context, name string, args *TenantDeployerArg
 				InputTemplate: pulumi.String(DeployerInputTemplate(action)),
 			},
 			// A throttled or failed StartBuild is retried for an hour.
-			RetryPolicy: &cloudwatch.EventTargetRetryPolicyArgs{MaximumEventAgeInSeconds: pulumi.Int(3600), MaximumRetryAttempts: pulumi.Int(8)},
+			RetryPolicy:      &cloudwatch.EventTargetRetryPolicyArgs{MaximumEventAgeInSeconds: pulumi.Int(3600), MaximumRetryAttempts: pulumi.Int(8)},
+			DeadLetterConfig: &cloudwatch.EventTargetDeadLetterConfigArgs{Arn: dlq.Arn},
 		}, pulumi.Parent(c)); err != nil {
 			return nil, err
 		}
+		ruleArns = append(ruleArns, rule.Arn)
+	}
+	dlqPolicy := pulumi.All(dlq.Arn, ruleArns).ApplyT(func(v []any) (string, error) {
+		return DeadLetterQueuePolicy(v[0].(string), v[1].([]string)).JSON()
+	}).(pulumi.StringOutput)
+	if _, err := sqs.NewQueuePolicy(ctx, name+"-dlq-policy", &sqs.QueuePolicyArgs{QueueUrl: dlq.ID().ToStringOutput(), Policy: dlqPolicy}, pulumi.Parent(c)); err != nil {
+		return nil, err
 	}
 	c.ProjectName, c.ProjectArn, c.RoleArn, c.SiloBoundaryArn = project.Name, project.Arn, role.Arn, boundary.Arn
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{

@@ -71,6 +71,8 @@ func TestPlatformStackResourceSet(t *testing.T) {
 		typeEventRule:                           2, // provisioning and deprovisioning requested
 		typeEventTarget:                         2,
 		typePolicy:                              1, // the silo roles' permissions boundary
+		"aws:sqs/queue:Queue":                   1, // the deployer rules' dead-letter queue
+		"aws:sqs/queuePolicy:QueuePolicy":       1,
 		"aws:dynamodb/tableItem:TableItem":      1, // the usage plan ids for the control plane
 		typeGroup2:                              1,
 		typeAccess:                              1,

@@ -36,9 +36,11 @@ func TestDeployerRulesStartTheProjectWithTheTenant(t *testing.T) {
 	rec := run(t, "dev", stackConfig(t, "dev"), nil)
 	project := find(t, rec, typeProject, "tenant-deployer-project")
 	eventsRole := find(t, rec, typeRole, "tenant-deployer-events-role")
+	dlq := find(t, rec, "aws:sqs/queue:Queue", "tenant-deployer-dlq")
+	var ruleArns []any
 	for _, c := range []struct{ action, detailType string }{
-		{"provision", "TenantProvisioningRequested"},
 		{"deprovision", "TenantDeprovisioningRequested"},
+		{"provision", "TenantProvisioningRequested"},
 	} {
 		rule := find(t, rec, typeEventRule, "tenant-deployer-"+c.action+"-rule")
 		assert.Equal(t, "tenantforge-dev-tenant-events", rule.Input("eventBusName"), "a rule on the default bus never sees lifecycle events")
@@ -67,7 +69,16 @@ func TestDeployerRulesStartTheProjectWithTheTenant(t *testing.T) {
 			map[string]any{"name": "TENANTCTL_ACTION", "type": "PLAINTEXT", "value": c.action},
 		}}, start, "the build would not know which tenant or which action")
 		assert.Equal(t, map[string]any{"maximumEventAgeInSeconds": 3600.0, "maximumRetryAttempts": 8.0}, target.Input("retryPolicy"))
+		assert.Equal(t, map[string]any{"arn": dlq.Output("arn")}, target.Input("deadLetterConfig"), "an event that never started a build must be kept for replay")
+		ruleArns = append(ruleArns, rule.Output("arn"))
 	}
+	assert.Equal(t, 1209600.0, dlq.Input("messageRetentionSeconds"))
+	dlqPolicy, err := find(t, rec, "aws:sqs/queuePolicy:QueuePolicy", "tenant-deployer-dlq-policy").PolicyInput("policy")
+	require.NoError(t, err)
+	assert.Equal(t, []any{map[string]any{"Sid": "DeployerRulesOnly", "Effect": "Allow", "Principal": map[string]any{"Service": "events.amazonaws.com"},
+		"Action": []any{"sqs:SendMessage"}, "Resource": []any{dlq.Output("arn")},
+		"Condition": map[string]any{"ArnEquals": map[string]any{"aws:SourceArn": ruleArns}}}}, dlqPolicy["Statement"],
+		"only the deployer's rules may park events in its queue")
 
 	trust, err := eventsRole.PolicyInput("assumeRolePolicy")
 	require.NoError(t, err)
