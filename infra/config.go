@@ -103,9 +103,6 @@ type PulumiBackendConfig struct {
 	PassphraseSecretArn string `json:"passphraseSecretArn,omitempty"`
 }
 
-// Enabled reports whether a backend is configured.
-func (b PulumiBackendConfig) Enabled() bool { return b.URL != "" }
-
 // AuditTrailConfig configures the platform's CloudTrail audit trail.
 type AuditTrailConfig struct {
 	Enabled       bool `json:"enabled"`

@@ -148,7 +148,7 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 	if err != nil {
 		return err
 	}
-	if cfg.PulumiBackend.Enabled() {
+	if cfg.PulumiBackend.URL != "" {
 		// Silo tenants get their stacks from the tenant deployer; without a
 		// backend for their state there is none (validation requires the
 		// repository with it).

@@ -71,7 +71,7 @@ func NewTenantDeployer(ctx *pulumi.Context, name string, args *TenantDeployerArg
 		return nil, errors.New("tenant deployer: args are required")
 	case args.Partition == "" || args.Region == "" || args.AccountID == "" || args.PlatformStack == "":
 		return nil, errors.New("tenant deployer: Partition, Region, AccountID and PlatformStack are required")
-	case args.Repository == "" || !args.Backend.Enabled():
+	case args.Repository == "" || args.Backend.URL == "":
 		return nil, errors.New("tenant deployer: a repository and a Pulumi backend are required")
 	}
 	c := &TenantDeployer{}

@@ -21,7 +21,7 @@ func TestPulumiBackendIsOffByDefault(t *testing.T) {
 	cfg, err := ParseConfig("tenantforge", "dev", getter(validPlatform()))
 	require.NoError(t, err)
 	assert.Equal(t, PulumiBackendConfig{}, cfg.PulumiBackend)
-	assert.False(t, cfg.PulumiBackend.Enabled(), "without a backend there is no tenant deployer")
+	assert.Empty(t, cfg.PulumiBackend.URL, "without a backend there is no tenant deployer")
 }
 
 func TestPulumiBackendAccepted(t *testing.T) {
@@ -35,7 +35,7 @@ func TestPulumiBackendAccepted(t *testing.T) {
 		cfg, err := ParseConfig("tenantforge", "dev", getter(withBackend(c.raw)))
 		require.NoError(t, err, c.raw)
 		assert.Equal(t, c.want, cfg.PulumiBackend)
-		assert.True(t, cfg.PulumiBackend.Enabled())
+		assert.NotEmpty(t, cfg.PulumiBackend.URL)
 	}
 }
 
