@@ -53,8 +53,8 @@ type Config struct {
 	VPC              VPCConfig
 	Identity         IdentityConfig
 	Functions        FunctionsConfig
-	// PulumiBackend is where the tenant deployer keeps the silo stacks'
-	// state; empty URL: no tenant deployer.
+	// PulumiBackend is the state backend of the pipeline and of the tenant
+	// deployer (which keeps silo stacks there).
 	PulumiBackend PulumiBackendConfig
 
 	// Tenant is set only on a silo tenant's stack.
@@ -87,20 +87,23 @@ type CICDConfig struct {
 	ConnectionArn string `json:"connectionArn,omitempty"`
 }
 
-// PulumiBackendConfig locates the Pulumi backend the tenant deployer runs
-// tenantctl against. Its credentials are Secrets Manager secrets, named by
-// ARN; config never holds a token or passphrase.
+// PulumiBackendConfig locates the Pulumi state backend the pipeline uses.
+// Credentials are Secrets Manager secret ARNs, never plaintext config.
 type PulumiBackendConfig struct {
-	// URL is the backend: https://api.pulumi.com (Pulumi Cloud, or a
-	// self-hosted service) or a self-managed bucket (s3://, gs://,
-	// azblob://).
+	// URL is the backend (https://api.pulumi.com, s3://bucket, ...); empty
+	// means Pulumi Cloud.
 	URL string `json:"url"`
-	// AccessTokenSecretArn holds PULUMI_ACCESS_TOKEN (required for https).
+	// AccessTokenSecretArn holds a Pulumi Cloud access token.
 	AccessTokenSecretArn string `json:"accessTokenSecretArn,omitempty"`
-	// PassphraseSecretArn holds PULUMI_CONFIG_PASSPHRASE (required for
-	// self-managed backends, whose stacks use the passphrase secrets
-	// provider).
+	// PassphraseSecretArn holds the passphrase of the passphrase secrets
+	// provider (self-managed backends).
 	PassphraseSecretArn string `json:"passphraseSecretArn,omitempty"`
+}
+
+// IsPulumiCloud reports whether the backend is Pulumi Cloud (or a
+// self-hosted Pulumi Cloud), which takes an access token.
+func (b PulumiBackendConfig) IsPulumiCloud() bool {
+	return b.URL == "" || strings.HasPrefix(b.URL, "https://")
 }
 
 // AuditTrailConfig configures the platform's CloudTrail audit trail.
@@ -237,6 +240,7 @@ var (
 	domainPattern    = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
 	acmArnPattern    = regexp.MustCompile(`^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate/[A-Za-z0-9-]+$`)
 	secretArnPattern = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$`)
+	backendPattern   = regexp.MustCompile(`^(https://[A-Za-z0-9.-]+(:\d+)?(/\S*)?|s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/\S*)?|(gs|azblob)://\S+|file://\S+)$`)
 	connArnPattern   = regexp.MustCompile(`^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/[A-Za-z0-9-]+$`)
 )
 
@@ -305,8 +309,9 @@ func ParseConfig(project, stack string, get ConfigGetter) (*Config, error) {
 		}
 	}
 
-	if decodeObject(get, "pulumiBackend", &cfg.PulumiBackend, p) {
-		validatePulumiBackend(cfg, p)
+	backendOK := decodeObject(get, "pulumiBackend", &cfg.PulumiBackend, p)
+	if backendOK {
+		validatePulumiBackend(&cfg.PulumiBackend, p)
 	}
 
 	var tenant TenantConfig
@@ -321,6 +326,10 @@ func ParseConfig(project, stack string, get ConfigGetter) (*Config, error) {
 	} else {
 		if cfg.PlatformStack != "" {
 			p.add(key("platformStack"), "set on a stack without %s; platformStack belongs to silo tenant stacks only: remove it, or add tenant: {id, name, tier}", key("tenant"))
+		}
+		if backendOK && cfg.CICD.Repository != "" {
+			validatePipelineBackend(cfg.PulumiBackend, p)
+			validateDeployerBackend(cfg.PulumiBackend, p)
 		}
 		validateAdminEmail(cfg.AdminEmail, p)
 	}
@@ -539,45 +548,43 @@ func validateCICD(c *CICDConfig, p *problems) {
 	}
 }
 
-func validatePulumiBackend(cfg *Config, p *problems) {
-	b := cfg.PulumiBackend
-	for _, s := range []struct{ field, arn string }{{"accessTokenSecretArn", b.AccessTokenSecretArn}, {"passphraseSecretArn", b.PassphraseSecretArn}} {
-		if s.arn != "" && !secretArnPattern.MatchString(s.arn) {
-			p.add(key("pulumiBackend."+s.field), "%q is not a Secrets Manager secret ARN; store the value in Secrets Manager and set its ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)", s.arn)
-		}
+// validatePulumiBackend checks the shape of each pulumiBackend field.
+func validatePulumiBackend(b *PulumiBackendConfig, p *problems) {
+	if b.URL != "" && !backendPattern.MatchString(b.URL) {
+		p.add(key("pulumiBackend.url"), "%q is not a Pulumi backend URL; use https://api.pulumi.com (Pulumi Cloud), s3://bucket[/prefix], gs://, azblob:// or file://", b.URL)
 	}
-	if b.URL == "" {
-		if b.AccessTokenSecretArn != "" || b.PassphraseSecretArn != "" {
-			p.add(key("pulumiBackend.url"), "missing while its secrets are set; set the backend, e.g. https://api.pulumi.com or s3://my-state-bucket")
-		}
-		return
+	if b.AccessTokenSecretArn != "" && !secretArnPattern.MatchString(b.AccessTokenSecretArn) {
+		p.add(key("pulumiBackend.accessTokenSecretArn"), "%q is not a Secrets Manager secret ARN; store the Pulumi access token in Secrets Manager and set its ARN", b.AccessTokenSecretArn)
 	}
+	if b.PassphraseSecretArn != "" && !secretArnPattern.MatchString(b.PassphraseSecretArn) {
+		p.add(key("pulumiBackend.passphraseSecretArn"), "%q is not a Secrets Manager secret ARN; store the stack passphrase in Secrets Manager and set its ARN", b.PassphraseSecretArn)
+	}
+}
+
+// validatePipelineBackend checks that the pipeline can log in to the
+// backend: Pulumi Cloud needs an access token, a self-managed backend the
+// passphrase of its secrets provider.
+func validatePipelineBackend(b PulumiBackendConfig, p *problems) {
+	switch {
+	case b.IsPulumiCloud() && b.AccessTokenSecretArn == "":
+		p.add(key("pulumiBackend.accessTokenSecretArn"), "missing; the pipeline (cicd.repository is set) logs in to Pulumi Cloud with an access token: store it in Secrets Manager and set pulumiBackend.accessTokenSecretArn to the secret's ARN")
+	case !b.IsPulumiCloud() && b.PassphraseSecretArn == "":
+		p.add(key("pulumiBackend.passphraseSecretArn"), "missing; the pipeline (cicd.repository is set) needs the passphrase of the self-managed backend %s: store it in Secrets Manager and set pulumiBackend.passphraseSecretArn to the secret's ARN", b.URL)
+	}
+}
+
+// validateDeployerBackend checks what the tenant deployer (CodeBuild, with
+// cicd.repository set) additionally needs of the backend: one it can reach,
+// and no credentials in the URL.
+func validateDeployerBackend(b PulumiBackendConfig, p *problems) {
 	u, err := url.Parse(b.URL)
-	if err == nil && u.Scheme == "file" {
-		p.add(key("pulumiBackend.url"), "a local file backend is not reachable from the tenant deployer; use s3://my-state-bucket or https://api.pulumi.com")
-		return
-	}
-	if err != nil || u.Host == "" {
-		p.add(key("pulumiBackend.url"), "%q is not a backend URL; use https://api.pulumi.com or s3://my-state-bucket", b.URL)
-		return
-	}
-	if u.User != nil || (u.RawQuery != "" && strings.Contains(strings.ToLower(u.RawQuery), "token")) {
+	switch {
+	case err != nil:
+		return // validatePulumiBackend names it
+	case u.Scheme == "file":
+		p.add(key("pulumiBackend.url"), "a local file backend is not reachable from the tenant deployer (cicd.repository is set); use s3://my-state-bucket or https://api.pulumi.com")
+	case u.User != nil || strings.Contains(strings.ToLower(u.RawQuery), "token"):
 		p.add(key("pulumiBackend.url"), "carries credentials; remove them from the URL and put the token in Secrets Manager (accessTokenSecretArn)")
-	}
-	switch u.Scheme {
-	case "https":
-		if b.AccessTokenSecretArn == "" {
-			p.add(key("pulumiBackend.accessTokenSecretArn"), "missing; a Pulumi Cloud backend needs an access token: store it in Secrets Manager and set its ARN")
-		}
-	case "s3", "gs", "azblob":
-		if b.PassphraseSecretArn == "" {
-			p.add(key("pulumiBackend.passphraseSecretArn"), "missing; stacks on a self-managed backend encrypt secrets with a passphrase: store it in Secrets Manager and set its ARN")
-		}
-	default:
-		p.add(key("pulumiBackend.url"), "scheme %q is not a Pulumi backend; use https://api.pulumi.com, s3://, gs:// or azblob://", u.Scheme)
-	}
-	if cfg.CICD.Repository == "" {
-		p.add(key("cicd.repository"), "missing while pulumiBackend is set; the tenant deployer builds tenant stacks from the repository: set cicd.repository to owner/name")
 	}
 }
 

@@ -53,9 +53,9 @@ func TenantResourcePrefix(project, platformStack string) string {
 	return nonNameChars.ReplaceAllString(strings.ToLower(project+"-"+tenancy.SiloStackName(tenancy.ShortStackName(platformStack), "")), "-")
 }
 
-// ServiceTrustPolicy lets one AWS service assume a role, on behalf of this
+// AccountServiceTrustPolicy lets one AWS service assume a role, on behalf of this
 // account only.
-func ServiceTrustPolicy(service, accountID string) PolicyDocument {
+func AccountServiceTrustPolicy(service, accountID string) PolicyDocument {
 	return NewPolicy(Statement{
 		Effect:    "Allow",
 		Principal: map[string]any{"Service": service},

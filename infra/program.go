@@ -148,10 +148,11 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 	if err != nil {
 		return err
 	}
-	if cfg.PulumiBackend.URL != "" {
-		// Silo tenants get their stacks from the tenant deployer; without a
-		// backend for their state there is none (validation requires the
-		// repository with it).
+	if cfg.CICD.Repository != "" {
+		// Silo tenants get their stacks from the tenant deployer, which
+		// builds them from the repository with the backend's credentials
+		// (validated with cicd.repository); without a repository there is
+		// none, and silo stacks are made by hand or with tenantctl.
 		organization := ctx.Organization()
 		if organization == "" {
 			organization = "organization" // what self-managed backends call every organisation

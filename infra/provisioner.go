@@ -71,8 +71,8 @@ func NewTenantDeployer(ctx *pulumi.Context, name string, args *TenantDeployerArg
 		return nil, errors.New("tenant deployer: args are required")
 	case args.Partition == "" || args.Region == "" || args.AccountID == "" || args.PlatformStack == "":
 		return nil, errors.New("tenant deployer: Partition, Region, AccountID and PlatformStack are required")
-	case args.Repository == "" || args.Backend.URL == "":
-		return nil, errors.New("tenant deployer: a repository and a Pulumi backend are required")
+	case args.Repository == "":
+		return nil, errors.New("tenant deployer: the repository to build from is required")
 	}
 	c := &TenantDeployer{}
 	if err := ctx.RegisterComponentResource("tenantforge:controlplane:TenantDeployer", name, c, opts...); err != nil {
@@ -103,7 +103,7 @@ func NewTenantDeployer(ctx *pulumi.Context, name string, args *TenantDeployerArg
 	if err != nil {
 		return nil, err
 	}
-	trust, err := ServiceTrustPolicy("codebuild.amazonaws.com", args.AccountID).JSON()
+	trust, err := AccountServiceTrustPolicy("codebuild.amazonaws.com", args.AccountID).JSON()
 	if err != nil {
 		return nil, err
 	}
@@ -138,14 +138,14 @@ func NewTenantDeployer(ctx *pulumi.Context, name string, args *TenantDeployerArg
 	}
 
 	env := codebuild.ProjectEnvironmentEnvironmentVariableArray{
-		plainVar("REGISTRY_TABLE", args.RegistryTable),
-		plainVar("EVENT_BUS", args.EventBusName),
-		plainVar("PLATFORM_STACK", pulumi.String(args.PlatformStack)),
-		plainVar("ENVIRONMENT", pulumi.String(args.Environment)),
-		plainVar("PULUMI_BACKEND_URL", pulumi.String(args.Backend.URL)),
+		deployerVar("REGISTRY_TABLE", args.RegistryTable),
+		deployerVar("EVENT_BUS", args.EventBusName),
+		deployerVar("PLATFORM_STACK", pulumi.String(args.PlatformStack)),
+		deployerVar("ENVIRONMENT", pulumi.String(args.Environment)),
+		deployerVar("PULUMI_BACKEND_URL", pulumi.String(args.Backend.URL)),
 		// Set per build by the rules' input transformer.
-		plainVar("TENANT_ID", pulumi.String("")),
-		plainVar("TENANTCTL_ACTION", pulumi.String("")),
+		deployerVar("TENANT_ID", pulumi.String("")),
+		deployerVar("TENANTCTL_ACTION", pulumi.String("")),
 	}
 	for _, s := range []struct{ name, arn string }{{"PULUMI_ACCESS_TOKEN", args.Backend.AccessTokenSecretArn}, {"PULUMI_CONFIG_PASSPHRASE", args.Backend.PassphraseSecretArn}} {
 		if s.arn != "" {
@@ -185,7 +185,7 @@ func NewTenantDeployer(ctx *pulumi.Context, name string, args *TenantDeployerArg
 		return nil, err
 	}
 
-	eventsTrust, err := ServiceTrustPolicy("events.amazonaws.com", args.AccountID).JSON()
+	eventsTrust, err := AccountServiceTrustPolicy("events.amazonaws.com", args.AccountID).JSON()
 	if err != nil {
 		return nil, err
 	}
@@ -260,6 +260,6 @@ func NewTenantDeployer(ctx *pulumi.Context, name string, args *TenantDeployerArg
 	return c, nil
 }
 
-func plainVar(name string, value pulumi.StringInput) codebuild.ProjectEnvironmentEnvironmentVariableArgs {
+func deployerVar(name string, value pulumi.StringInput) codebuild.ProjectEnvironmentEnvironmentVariableArgs {
 	return codebuild.ProjectEnvironmentEnvironmentVariableArgs{Name: pulumi.String(name), Type: pulumi.String("PLAINTEXT"), Value: value}
 }

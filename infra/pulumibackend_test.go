@@ -13,15 +13,17 @@ const (
 	passphraseArn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:tenantforge/pulumi-passphrase-AbCdEf"
 )
 
+// withBackend is a platform stack with a repository (so the pipeline and
+// the tenant deployer run) and the given backend.
 func withBackend(backend string) map[string]string {
 	return with(validPlatform(), "tenantforge:pulumiBackend", backend, "tenantforge:cicd", `{"repository":"acme/tenantforge","branch":"main"}`)
 }
 
-func TestPulumiBackendIsOffByDefault(t *testing.T) {
+func TestPulumiBackendDefaultsToPulumiCloud(t *testing.T) {
 	cfg, err := ParseConfig("tenantforge", "dev", getter(validPlatform()))
-	require.NoError(t, err)
+	require.NoError(t, err, "without a repository nothing logs in to the backend, so no credentials are needed")
 	assert.Equal(t, PulumiBackendConfig{}, cfg.PulumiBackend)
-	assert.Empty(t, cfg.PulumiBackend.URL, "without a backend there is no tenant deployer")
+	assert.True(t, cfg.PulumiBackend.IsPulumiCloud())
 }
 
 func TestPulumiBackendAccepted(t *testing.T) {
@@ -29,42 +31,33 @@ func TestPulumiBackendAccepted(t *testing.T) {
 		raw  string
 		want PulumiBackendConfig
 	}{
+		{`{"url":"","accessTokenSecretArn":"` + tokenArn + `"}`, PulumiBackendConfig{AccessTokenSecretArn: tokenArn}},
 		{`{"url":"https://api.pulumi.com","accessTokenSecretArn":"` + tokenArn + `"}`, PulumiBackendConfig{URL: "https://api.pulumi.com", AccessTokenSecretArn: tokenArn}},
 		{`{"url":"s3://acme-pulumi-state","passphraseSecretArn":"` + passphraseArn + `"}`, PulumiBackendConfig{URL: "s3://acme-pulumi-state", PassphraseSecretArn: passphraseArn}},
 	} {
 		cfg, err := ParseConfig("tenantforge", "dev", getter(withBackend(c.raw)))
 		require.NoError(t, err, c.raw)
 		assert.Equal(t, c.want, cfg.PulumiBackend)
-		assert.NotEmpty(t, cfg.PulumiBackend.URL)
 	}
 }
 
 // Each rule: the key the message must name and a piece of the fix.
 func TestPulumiBackendRejects(t *testing.T) {
-	for _, c := range []struct {
-		name, raw, key, fix string
-		config              map[string]string
-	}{
-		{name: "cloud without token", raw: `{"url":"https://api.pulumi.com"}`, key: "tenantforge:pulumiBackend.accessTokenSecretArn", fix: "store it in Secrets Manager"},
-		{name: "bucket without passphrase", raw: `{"url":"s3://state"}`, key: "tenantforge:pulumiBackend.passphraseSecretArn", fix: "store it in Secrets Manager"},
-		{name: "token in plaintext", raw: `{"url":"https://api.pulumi.com","accessToken":"pul-123"}`, key: "tenantforge:pulumiBackend", fix: `"accessToken" is not a known setting`},
-		{name: "credentials in the url", raw: `{"url":"https://me:pul-123@api.pulumi.com","accessTokenSecretArn":"` + tokenArn + `"}`, key: "tenantforge:pulumiBackend.url", fix: "put the token in Secrets Manager"},
-		{name: "secret that is not an ARN", raw: `{"url":"s3://state","passphraseSecretArn":"hunter2"}`, key: "tenantforge:pulumiBackend.passphraseSecretArn", fix: "not a Secrets Manager secret ARN"},
-		{name: "SSM parameter instead of a secret", raw: `{"url":"https://api.pulumi.com","accessTokenSecretArn":"arn:aws:ssm:eu-west-1:123456789012:parameter/token"}`, key: "tenantforge:pulumiBackend.accessTokenSecretArn", fix: "not a Secrets Manager secret ARN"},
-		{name: "local backend", raw: `{"url":"file:///tmp/state"}`, key: "tenantforge:pulumiBackend.url", fix: "not reachable from the tenant deployer"},
-		{name: "unknown scheme", raw: `{"url":"ftp://state"}`, key: "tenantforge:pulumiBackend.url", fix: "use https://api.pulumi.com, s3://"},
-		{name: "not a url", raw: `{"url":"state-bucket"}`, key: "tenantforge:pulumiBackend.url", fix: "s3://my-state-bucket"},
-		{name: "secrets without url", raw: `{"url":"","passphraseSecretArn":"` + passphraseArn + `"}`, key: "tenantforge:pulumiBackend.url", fix: "missing while its secrets are set"},
-		{name: "wrong type", raw: `{"url":5}`, key: "tenantforge:pulumiBackend", fix: "fix its type"},
-		{name: "backend without repository", raw: `{"url":"s3://state","passphraseSecretArn":"` + passphraseArn + `"}`, key: "tenantforge:cicd.repository",
-			fix: "the tenant deployer builds tenant stacks from the repository", config: with(validPlatform(), "tenantforge:pulumiBackend", `{"url":"s3://state","passphraseSecretArn":"`+passphraseArn+`"}`)},
+	for _, c := range []struct{ name, raw, key, fix string }{
+		{"cloud without token", `{"url":"https://api.pulumi.com"}`, "tenantforge:pulumiBackend.accessTokenSecretArn", "store it in Secrets Manager"},
+		{"default cloud without token", `{"url":""}`, "tenantforge:pulumiBackend.accessTokenSecretArn", "store it in Secrets Manager"},
+		{"bucket without passphrase", `{"url":"s3://state"}`, "tenantforge:pulumiBackend.passphraseSecretArn", "store it in Secrets Manager"},
+		{"token in plaintext", `{"url":"https://api.pulumi.com","accessToken":"pul-123"}`, "tenantforge:pulumiBackend", `"accessToken" is not a known setting`},
+		{"token in the url", `{"url":"https://api.pulumi.com/?token=pul-123","accessTokenSecretArn":"` + tokenArn + `"}`, "tenantforge:pulumiBackend.url", "put the token in Secrets Manager"},
+		{"secret that is not an ARN", `{"url":"s3://state","passphraseSecretArn":"hunter2"}`, "tenantforge:pulumiBackend.passphraseSecretArn", "not a Secrets Manager secret ARN"},
+		{"SSM parameter instead of a secret", `{"url":"https://api.pulumi.com","accessTokenSecretArn":"arn:aws:ssm:eu-west-1:123456789012:parameter/token"}`, "tenantforge:pulumiBackend.accessTokenSecretArn", "not a Secrets Manager secret ARN"},
+		{"local backend", `{"url":"file:///tmp/state","passphraseSecretArn":"` + passphraseArn + `"}`, "tenantforge:pulumiBackend.url", "not reachable from the tenant deployer"},
+		{"unknown scheme", `{"url":"ftp://state"}`, "tenantforge:pulumiBackend.url", "is not a Pulumi backend URL"},
+		{"not a url", `{"url":"state-bucket"}`, "tenantforge:pulumiBackend.url", "s3://bucket"},
+		{"wrong type", `{"url":5}`, "tenantforge:pulumiBackend", "fix its type"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			config := c.config
-			if config == nil {
-				config = withBackend(c.raw)
-			}
-			_, err := ParseConfig("tenantforge", "dev", getter(config))
+			_, err := ParseConfig("tenantforge", "dev", getter(withBackend(c.raw)))
 			require.Error(t, err, "an unusable or leaky backend config was accepted: the deployer would fail at run time or a secret would sit in plaintext")
 			var ce *ConfigError
 			require.True(t, errors.As(err, &ce))

@@ -109,12 +109,12 @@ func TestDeployerProjectRunsTenantctlFromTheRepository(t *testing.T) {
 		map[string]any{"name": "EVENT_BUS", "type": "PLAINTEXT", "value": "tenantforge-dev-tenant-events"},
 		map[string]any{"name": "PLATFORM_STACK", "type": "PLAINTEXT", "value": "organization/tenantforge/dev"},
 		map[string]any{"name": "ENVIRONMENT", "type": "PLAINTEXT", "value": "dev"},
-		map[string]any{"name": "PULUMI_BACKEND_URL", "type": "PLAINTEXT", "value": "s3://tenantforge-dev-pulumi-state"},
+		map[string]any{"name": "PULUMI_BACKEND_URL", "type": "PLAINTEXT", "value": "https://api.pulumi.com"},
 		map[string]any{"name": "TENANT_ID", "type": "PLAINTEXT", "value": ""},
 		map[string]any{"name": "TENANTCTL_ACTION", "type": "PLAINTEXT", "value": ""},
-		map[string]any{"name": "PULUMI_CONFIG_PASSPHRASE", "type": "SECRETS_MANAGER",
-			"value": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:tenantforge/dev/pulumi-passphrase-AbCdEf"},
-	}, env["environmentVariables"], "the passphrase must come from Secrets Manager, never as plaintext")
+		map[string]any{"name": "PULUMI_ACCESS_TOKEN", "type": "SECRETS_MANAGER",
+			"value": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:tenantforge/pulumi-access-token-AbCdEf"},
+	}, env["environmentVariables"], "the token must come from Secrets Manager, never as plaintext")
 	assert.Equal(t, "tenantforge-dev-deployer", rec.Outputs[infra.OutDeployerProject])
 }
 
@@ -138,7 +138,6 @@ func TestDeployerRoleIsScopedToTenantStacks(t *testing.T) {
 	gw := "arn:aws:apigateway:eu-west-1::"
 	lambda := "arn:aws:lambda:eu-west-1:123456789012:"
 	logs := "arn:aws:logs:eu-west-1:123456789012:"
-	state := "arn:aws:s3:::tenantforge-dev-pulumi-state"
 	anyStrings := func(s ...string) []any {
 		out := make([]any, len(s))
 		for i, v := range s {
@@ -200,13 +199,7 @@ func TestDeployerRoleIsScopedToTenantStacks(t *testing.T) {
 		map[string]any{"Sid": "TenantApis", "Effect": "Allow", "Action": anyStrings("apigateway:GET", "apigateway:POST", "apigateway:PUT", "apigateway:PATCH", "apigateway:DELETE"),
 			"Resource": anyStrings(gw+"/restapis", gw+"/restapis/*", gw+"/usageplans", gw+"/usageplans/*", gw+"/tags/*")},
 		map[string]any{"Sid": "BackendSecrets", "Effect": "Allow", "Action": anyStrings("secretsmanager:GetSecretValue"),
-			"Resource": anyStrings("arn:aws:secretsmanager:eu-west-1:123456789012:secret:tenantforge/dev/pulumi-passphrase-AbCdEf")},
-		map[string]any{"Sid": "StateList", "Effect": "Allow", "Action": anyStrings("s3:ListBucket", "s3:GetBucketLocation"), "Resource": anyStrings(state)},
-		map[string]any{"Sid": "StateReadPlatform", "Effect": "Allow", "Action": anyStrings("s3:GetObject"),
-			"Resource": anyStrings(state+"/.pulumi/meta.yaml", state+"/.pulumi/stacks/tenantforge/dev.json*")},
-		map[string]any{"Sid": "StateTenantStacks", "Effect": "Allow", "Action": anyStrings("s3:GetObject", "s3:PutObject", "s3:DeleteObject"),
-			"Resource": anyStrings(state+"/.pulumi/stacks/tenantforge/dev-tenant-*", state+"/.pulumi/history/tenantforge/dev-tenant-*",
-				state+"/.pulumi/backups/tenantforge/dev-tenant-*", state+"/.pulumi/locks/tenantforge/dev-tenant-*")},
+			"Resource": anyStrings("arn:aws:secretsmanager:eu-west-1:123456789012:secret:tenantforge/pulumi-access-token-AbCdEf")},
 		map[string]any{"Sid": "NotPlatformRoles", "Effect": "Deny", "Action": anyStrings("iam:*"),
 			"Resource": anyStrings("arn:aws:iam::123456789012:role/tenantforge-dev-tenant-access")},
 		map[string]any{"Sid": "NotPlatformApi", "Effect": "Deny", "Action": anyStrings("apigateway:POST", "apigateway:PUT", "apigateway:PATCH", "apigateway:DELETE"),
@@ -296,9 +289,35 @@ func TestDeployerRoleCannotTouchThePlatformsTables(t *testing.T) {
 	simulate(t, cases)
 }
 
-func TestNoDeployerWithoutAPulumiBackend(t *testing.T) {
-	rec := run(t, "dev", stackConfig(t, "dev", "pulumiBackend", `{"url":""}`), nil)
-	assert.Empty(t, rec.OfType(typeDeployer), "without a backend for tenant state the deployer could only fail")
+// On a self-managed S3 backend the deployer gets the passphrase and, of
+// the state bucket, the tenant stacks' state and the platform stack's
+// (read-only) only.
+func TestDeployerOnAnS3Backend(t *testing.T) {
+	passphrase := "arn:aws:secretsmanager:eu-west-1:123456789012:secret:tenantforge/dev/pulumi-passphrase-AbCdEf"
+	rec := run(t, "dev", stackConfig(t, "dev", "pulumiBackend", `{"url":"s3://tenantforge-dev-pulumi-state","passphraseSecretArn":"`+passphrase+`"}`), nil)
+	env := find(t, rec, typeProject, "tenant-deployer-project").Input("environment").(map[string]any)["environmentVariables"].([]any)
+	assert.Contains(t, env, map[string]any{"name": "PULUMI_CONFIG_PASSPHRASE", "type": "SECRETS_MANAGER", "value": passphrase})
+	assert.Contains(t, env, map[string]any{"name": "PULUMI_BACKEND_URL", "type": "PLAINTEXT", "value": "s3://tenantforge-dev-pulumi-state"})
+	state := "arn:aws:s3:::tenantforge-dev-pulumi-state"
+	got := statements(t, find(t, rec, typeRolePol, "tenant-deployer-policy"))
+	bySid := map[string]any{}
+	for _, s := range got {
+		bySid[s.(map[string]any)["Sid"].(string)] = s
+	}
+	assert.Equal(t, map[string]any{"Sid": "BackendSecrets", "Effect": "Allow", "Action": []any{"secretsmanager:GetSecretValue"}, "Resource": []any{passphrase}}, bySid["BackendSecrets"])
+	assert.Equal(t, map[string]any{"Sid": "StateList", "Effect": "Allow", "Action": []any{"s3:ListBucket", "s3:GetBucketLocation"}, "Resource": []any{state}}, bySid["StateList"])
+	assert.Equal(t, map[string]any{"Sid": "StateReadPlatform", "Effect": "Allow", "Action": []any{"s3:GetObject"},
+		"Resource": []any{state + "/.pulumi/meta.yaml", state + "/.pulumi/stacks/tenantforge/dev.json*"}}, bySid["StateReadPlatform"],
+		"the platform's state is read (for the StackReference), never written")
+	assert.Equal(t, map[string]any{"Sid": "StateTenantStacks", "Effect": "Allow", "Action": []any{"s3:GetObject", "s3:PutObject", "s3:DeleteObject"},
+		"Resource": []any{state + "/.pulumi/stacks/tenantforge/dev-tenant-*", state + "/.pulumi/history/tenantforge/dev-tenant-*",
+			state + "/.pulumi/backups/tenantforge/dev-tenant-*", state + "/.pulumi/locks/tenantforge/dev-tenant-*"}}, bySid["StateTenantStacks"])
+	assert.Len(t, got, 21, "the Pulumi Cloud policy (18 statements) plus the three state statements")
+}
+
+func TestNoDeployerWithoutARepository(t *testing.T) {
+	rec := run(t, "dev", stackConfig(t, "dev", "cicd", `{"repository":"","branch":"main"}`), nil)
+	assert.Empty(t, rec.OfType(typeDeployer), "without a repository there is nothing for the deployer to build")
 	assert.Empty(t, rec.OfType(typeProject))
 	tenant := run(t, "dev-tenant-example", stackConfig(t, "dev-tenant-example"), platformOutputs(t))
 	assert.Empty(t, tenant.OfType(typeDeployer), "tenant stacks never deploy tenants")
@@ -328,7 +347,7 @@ func TestDeployerBuildspec(t *testing.T) {
 	assert.Contains(t, joined("install"), "${GO_VERSION}")
 	assert.Contains(t, joined("pre_build"), "go build -o build/tenantctl ./cmd/tenantctl")
 	assert.Contains(t, joined("build"), `build/tenantctl "$TENANTCTL_ACTION" "$TENANT_ID"`)
-	assert.Contains(t, joined("build"), `pulumi login "$PULUMI_BACKEND_URL"`, "a failed login must reach post_build, which records it")
+	assert.Contains(t, joined("build"), `pulumi login ${PULUMI_BACKEND_URL:+"$PULUMI_BACKEND_URL"}`, "a failed login must reach post_build, which records it")
 	assert.Contains(t, joined("post_build"), "CODEBUILD_BUILD_SUCCEEDING")
 	assert.Contains(t, joined("post_build"), "build/tenantctl fail", "a failed build must mark the tenant provisioning_failed")
 	assert.NotContains(t, string(raw), "PULUMI_ACCESS_TOKEN=", "secrets come from the project's Secrets Manager variables")
