@@ -67,7 +67,7 @@ func TestPlatformStackResourceSet(t *testing.T) {
 		typeLogGroup:                            7,  // five functions, the API's access logs, the deployer's builds
 		"tenantforge:controlplane:ControlPlane": 1,
 		typeDeployer:                            1,
-		typeProject:                             1,
+		typeBuildProject:                        1,
 		typeEventRule:                           2, // provisioning and deprovisioning requested
 		typeEventTarget:                         2,
 		typePolicy:                              1, // the silo roles' permissions boundary

@@ -17,11 +17,11 @@ import (
 )
 
 const (
-	typeDeployer    = "tenantforge:controlplane:TenantDeployer"
-	typeProject     = "aws:codebuild/project:Project"
-	typeEventRule   = "aws:cloudwatch/eventRule:EventRule"
-	typeEventTarget = "aws:cloudwatch/eventTarget:EventTarget"
-	typePolicy      = "aws:iam/policy:Policy"
+	typeDeployer     = "tenantforge:controlplane:TenantDeployer"
+	typeBuildProject = "aws:codebuild/project:Project"
+	typeEventRule    = "aws:cloudwatch/eventRule:EventRule"
+	typeEventTarget  = "aws:cloudwatch/eventTarget:EventTarget"
+	typePolicy       = "aws:iam/policy:Policy"
 )
 
 func TestDeployerListensToTheControlPlanesEvents(t *testing.T) {
@@ -34,7 +34,7 @@ func TestDeployerListensToTheControlPlanesEvents(t *testing.T) {
 // CodeBuild expects (only a real account shows that).
 func TestDeployerRulesStartTheProjectWithTheTenant(t *testing.T) {
 	rec := run(t, "dev", stackConfig(t, "dev"), nil)
-	project := find(t, rec, typeProject, "tenant-deployer-project")
+	project := find(t, rec, typeBuildProject, "tenant-deployer-project")
 	eventsRole := find(t, rec, typeRole, "tenant-deployer-events-role")
 	dlq := find(t, rec, "aws:sqs/queue:Queue", "tenant-deployer-dlq")
 	var ruleArns []any
@@ -92,7 +92,7 @@ func TestDeployerRulesStartTheProjectWithTheTenant(t *testing.T) {
 
 func TestDeployerProjectRunsTenantctlFromTheRepository(t *testing.T) {
 	rec := run(t, "dev", stackConfig(t, "dev"), nil)
-	project := find(t, rec, typeProject, "tenant-deployer-project")
+	project := find(t, rec, typeBuildProject, "tenant-deployer-project")
 	assert.Equal(t, "tenantforge-dev-deployer", project.Input("name"))
 	assert.Equal(t, find(t, rec, typeRole, "tenant-deployer-role").Output("arn"), project.Input("serviceRole"))
 	assert.Equal(t, 60.0, project.Input("buildTimeout"), "a hung pulumi up must not run for the default 8 hours")
@@ -224,7 +224,7 @@ func TestNoPlatformNameFallsUnderTheTenantPrefix(t *testing.T) {
 	prefix := infra.TenantResourcePrefix("tenantforge", "dev")
 	require.Equal(t, "tenantforge-dev-tenant-", prefix)
 	denied := map[string]bool{"tenantforge-dev-tenant-access": true}
-	for _, typ := range []string{typeRole, typeLambda, typeTable, typeLogGroup, typeProject} {
+	for _, typ := range []string{typeRole, typeLambda, typeTable, typeLogGroup, typeBuildProject} {
 		for _, r := range rec.OfType(typ) {
 			name, _ := r.Input("name").(string)
 			name = strings.TrimPrefix(strings.TrimPrefix(name, "/aws/lambda/"), "/aws/apigateway/")
@@ -295,7 +295,7 @@ func TestDeployerRoleCannotTouchThePlatformsTables(t *testing.T) {
 func TestDeployerOnAnS3Backend(t *testing.T) {
 	passphrase := "arn:aws:secretsmanager:eu-west-1:123456789012:secret:tenantforge/dev/pulumi-passphrase-AbCdEf"
 	rec := run(t, "dev", stackConfig(t, "dev", "pulumiBackend", `{"url":"s3://tenantforge-dev-pulumi-state","passphraseSecretArn":"`+passphrase+`"}`), nil)
-	env := find(t, rec, typeProject, "tenant-deployer-project").Input("environment").(map[string]any)["environmentVariables"].([]any)
+	env := find(t, rec, typeBuildProject, "tenant-deployer-project").Input("environment").(map[string]any)["environmentVariables"].([]any)
 	assert.Contains(t, env, map[string]any{"name": "PULUMI_CONFIG_PASSPHRASE", "type": "SECRETS_MANAGER", "value": passphrase})
 	assert.Contains(t, env, map[string]any{"name": "PULUMI_BACKEND_URL", "type": "PLAINTEXT", "value": "s3://tenantforge-dev-pulumi-state"})
 	state := "arn:aws:s3:::tenantforge-dev-pulumi-state"
@@ -318,7 +318,7 @@ func TestDeployerOnAnS3Backend(t *testing.T) {
 func TestNoDeployerWithoutARepository(t *testing.T) {
 	rec := run(t, "dev", stackConfig(t, "dev", "cicd", `{"repository":"","branch":"main"}`), nil)
 	assert.Empty(t, rec.OfType(typeDeployer), "without a repository there is nothing for the deployer to build")
-	assert.Empty(t, rec.OfType(typeProject))
+	assert.Empty(t, rec.OfType(typeBuildProject))
 	tenant := run(t, "dev-tenant-example", stackConfig(t, "dev-tenant-example"), platformOutputs(t))
 	assert.Empty(t, tenant.OfType(typeDeployer), "tenant stacks never deploy tenants")
 }
