@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net/mail"
 	"net/netip"
+	"net/url"
 	"reflect"
 	"regexp"
 	"slices"
@@ -397,11 +398,13 @@ func ParseConfig(project, stack string, get ConfigGetter) (*Config, error) {
 	if cfg.Tenant != nil {
 		validateTenant(cfg, p)
 	} else {
-		if backendOK && cfg.CICD.PipelineEnabled() {
-			validatePipelineBackend(cfg.PulumiBackend, p)
-		}
 		if cfg.PlatformStack != "" {
 			p.add(key("platformStack"), "set on a stack without %s; platformStack belongs to silo tenant stacks only: remove it, or add tenant: {id, name, tier}", key("tenant"))
+		}
+		if backendOK && cfg.CICD.PipelineEnabled() {
+			// The pipeline and the tenant deployer both log in to it.
+			validatePipelineBackend(cfg.PulumiBackend, p)
+			validateDeployerBackend(cfg.PulumiBackend, p)
 		}
 		validateAdminEmail(cfg.AdminEmail, p)
 	}
@@ -651,6 +654,21 @@ func validatePipelineBackend(b PulumiBackendConfig, p *problems) {
 		p.add(key("pulumiBackend.accessTokenSecretArn"), "missing; the pipeline (cicd.repository is set) logs in to Pulumi Cloud with an access token: store it in Secrets Manager and set pulumiBackend.accessTokenSecretArn to the secret's ARN")
 	case !b.IsPulumiCloud() && b.PassphraseSecretArn == "":
 		p.add(key("pulumiBackend.passphraseSecretArn"), "missing; the pipeline (cicd.repository is set) needs the passphrase of the self-managed backend %s: store it in Secrets Manager and set pulumiBackend.passphraseSecretArn to the secret's ARN", b.URL)
+	}
+}
+
+// validateDeployerBackend checks what the tenant deployer (CodeBuild, with
+// cicd.repository set) additionally needs of the backend: one it can reach,
+// and no credentials in the URL.
+func validateDeployerBackend(b PulumiBackendConfig, p *problems) {
+	u, err := url.Parse(b.URL)
+	switch {
+	case err != nil:
+		return // validatePulumiBackend names it
+	case u.Scheme == "file":
+		p.add(key("pulumiBackend.url"), "a local file backend is not reachable from the tenant deployer (cicd.repository is set); use s3://my-state-bucket or https://api.pulumi.com")
+	case u.User != nil || strings.Contains(strings.ToLower(u.RawQuery), "token"):
+		p.add(key("pulumiBackend.url"), "carries credentials; remove them from the URL and put the token in Secrets Manager (accessTokenSecretArn)")
 	}
 }
 

@@ -74,6 +74,9 @@ type FunctionArgs struct {
 	// (see Release), so the alias's functionVersion and routingConfig are
 	// ignored on update.
 	Alias string
+	// PermissionsBoundary, when set, caps the role (silo functions: the
+	// platform's silo boundary, which the tenant deployer must attach).
+	PermissionsBoundary pulumi.StringInput
 }
 
 // aliasNamePattern is what Lambda accepts as an alias name (and that is not
@@ -112,11 +115,15 @@ func NewFunction(ctx *pulumi.Context, name string, args *FunctionArgs, opts ...p
 	if err != nil {
 		return nil, err
 	}
-	role, err := iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
+	roleArgs := &iam.RoleArgs{
 		Name:             pulumi.String(FitName(args.Name+"-role", MaxIAMRoleName)),
 		AssumeRolePolicy: pulumi.String(trust),
 		Description:      pulumi.String("Execution role of " + args.Name),
-	}, pulumi.Parent(c))
+	}
+	if args.PermissionsBoundary != nil {
+		roleArgs.PermissionsBoundary = args.PermissionsBoundary
+	}
+	role, err := iam.NewRole(ctx, name+"-role", roleArgs, pulumi.Parent(c))
 	if err != nil {
 		return nil, err
 	}

@@ -36,6 +36,8 @@ const (
 	OutAlarmTopicArn     = "alarmTopicArn"
 	OutDashboardName     = "dashboardName"
 	OutUsageTableName    = "usageTableName"
+	OutDeployerProject   = "tenantDeployerProject"
+	OutSiloBoundaryArn   = "siloPermissionsBoundaryArn"
 
 	OutTenantID      = "tenantId"
 	OutTenantTier    = "tenantTier"

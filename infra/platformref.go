@@ -20,6 +20,9 @@ type PlatformRef struct {
 	AuthorizerInvoke  pulumi.StringOutput `pulumi:"authorizerInvokeArn"`
 	LayerArn          pulumi.StringOutput `pulumi:"layerArn"`
 	UserPoolID        pulumi.StringOutput `pulumi:"userPoolId"`
+	// SiloBoundaryArn caps the silo roles; "" when the platform has no
+	// tenant deployer (stacks made by hand).
+	SiloBoundaryArn pulumi.StringOutput `pulumi:"siloBoundaryArn"`
 }
 
 // PlatformRefArgs configures PlatformRef.
@@ -58,10 +61,15 @@ func NewPlatformRef(ctx *pulumi.Context, name string, args *PlatformRefArgs, opt
 	c.AuthorizerInvoke = require(OutAuthorizerInvoke)
 	c.LayerArn = require(OutLayerArn)
 	c.UserPoolID = require(OutUserPoolID)
+	c.SiloBoundaryArn = ref.GetOutput(pulumi.String(OutSiloBoundaryArn)).ApplyT(func(v any) string {
+		s, _ := v.(string)
+		return s
+	}).(pulumi.StringOutput)
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"registryTableName": c.RegistryTableName, "registryTableArn": c.RegistryTableArn,
 		"eventBusName": c.EventBusName, "eventBusArn": c.EventBusArn,
 		"authorizerName": c.AuthorizerName, "authorizerInvokeArn": c.AuthorizerInvoke, "layerArn": c.LayerArn, "userPoolId": c.UserPoolID,
+		"siloBoundaryArn": c.SiloBoundaryArn,
 	}); err != nil {
 		return nil, err
 	}

@@ -182,7 +182,7 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 		Services:     AppFunctions,
 		Functions:    watched,
 		APIs:         []*Api{api},
-		Tables:       []string{namer.Name("registry", MaxDynamoTableName), namer.Name("pooled-data", MaxDynamoTableName), namer.Name("tenant-usage", MaxDynamoTableName)},
+		Tables:       []string{namer.Name("registry", MaxDynamoTableName), namer.Name("pooled-data", MaxDynamoTableName), UsageTableName(namer)},
 		Authorizer:   authorizer.Function,
 		Registration: controlPlane.Functions["registration"],
 		EventBusName: shared.EventBusName,
@@ -194,6 +194,41 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 	ctx.Export(OutAlarmTopicArn, observability.AlarmTopicArn)
 	ctx.Export(OutDashboardName, observability.DashboardName)
 	ctx.Export(OutUsageTableName, tenantUsage.TableName)
+	if cfg.CICD.PipelineEnabled() {
+		// Silo tenants get their stacks from the tenant deployer, which
+		// builds them from the repository with the backend's credentials
+		// (validated with cicd.repository); without a repository there is
+		// none, and silo stacks are made by hand or with tenantctl.
+		organization := ctx.Organization()
+		if organization == "" {
+			organization = "organization" // what self-managed backends call every organisation
+		}
+		deployer, err := NewTenantDeployer(ctx, "tenant-deployer", &TenantDeployerArgs{
+			Namer:     namer,
+			Partition: partition.Partition, Region: cfg.Region, AccountID: caller.AccountId,
+			PlatformStack:        organization + "/" + cfg.Project + "/" + cfg.Stack,
+			Environment:          cfg.Environment,
+			Repository:           cfg.CICD.Repository,
+			Branch:               cfg.CICD.Branch,
+			ConnectionArn:        cfg.CICD.ConnectionArn,
+			Backend:              cfg.PulumiBackend,
+			LogRetentionDays:     cfg.LogRetentionDays,
+			RegistryTable:        shared.RegistryTableName,
+			RegistryTableArn:     shared.RegistryTableArn,
+			EventBusName:         shared.EventBusName,
+			EventBusArn:          shared.EventBusArn,
+			AuthorizerArn:        authorizer.FunctionArn,
+			LayerArn:             layer.LayerArn,
+			TenantAccessRoleArn:  pool.TenantRoleArn,
+			PlatformAPIID:        api.RestApiID,
+			PlatformUsagePlanIDs: api.UsagePlanIDs,
+		}, providers.RegionalOpt())
+		if err != nil {
+			return err
+		}
+		ctx.Export(OutDeployerProject, deployer.ProjectName)
+		ctx.Export(OutSiloBoundaryArn, deployer.SiloBoundaryArn)
+	}
 	if cfg.AuditTrail.Enabled {
 		audit, err := NewAuditTrail(ctx, "audit", &AuditTrailArgs{
 			Namer:         namer,
@@ -290,6 +325,7 @@ func ComposeTenant(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) error 
 		DeletionProtection:  !cfg.IsDev(),
 		DeploymentConfig:    cfg.CICD.Canary,
 		MetricsNamespace:    cfg.Observability.Namespace,
+		PermissionsBoundary: platform.SiloBoundaryArn,
 	}, providers.RegionalOpt())
 	if err != nil {
 		return err

@@ -62,6 +62,8 @@ type TenantGroupArgs struct {
 	// MetricsNamespace is where the functions' usage extension publishes
 	// the per-tenant metrics (observability.namespace).
 	MetricsNamespace string
+	// PermissionsBoundary caps a silo group's roles (PlatformRef).
+	PermissionsBoundary pulumi.StringInput
 }
 
 // NewTenantGroup registers the group.
@@ -177,6 +179,7 @@ func (c *TenantGroup) addFunctions(ctx *pulumi.Context, name string, args *Tenan
 			Policies:            policies,
 			Layers:              pulumi.StringArray{args.LayerArn},
 			Alias:               LiveAlias,
+			PermissionsBoundary: args.PermissionsBoundary,
 		}, pulumi.Parent(c))
 		if err != nil {
 			return err

@@ -57,7 +57,7 @@ func NewTenantUsage(ctx *pulumi.Context, name string, args *TenantUsageArgs, opt
 		return nil, err
 	}
 	table, err := dynamodb.NewTable(ctx, name+"-table", &dynamodb.TableArgs{
-		Name:        pulumi.String(args.Namer.Name("tenant-usage", MaxDynamoTableName)),
+		Name:        pulumi.String(UsageTableName(args.Namer)),
 		BillingMode: pulumi.String("PAY_PER_REQUEST"),
 		HashKey:     pulumi.String(billing.PartitionKey),
 		RangeKey:    pulumi.String(billing.SortKey),
@@ -137,3 +137,8 @@ func UsageFunctionPolicy(usageTableArn string) PolicyDocument {
 func UsageReadPolicy(usageTableArn string) PolicyDocument {
 	return NewPolicy(Statement{Sid: "ReadUsage", Effect: "Allow", Action: []string{"dynamodb:Query"}, Resource: []string{usageTableArn}})
 }
+
+// UsageTableName is the usage records table's physical name. It must not
+// start with the tenant stacks' prefix (<project>-<stack>-tenant-), which
+// the tenant deployer may change.
+func UsageTableName(n Namer) string { return n.Name("usage-records", MaxDynamoTableName) }

@@ -47,9 +47,9 @@ func TestTenantsRoleIsExactlyTheLifecyclesNeeds(t *testing.T) {
 	role := find(t, rec, typeRole, "control-plane-tenants-role")
 	require.Len(t, policiesOf(rec, role), 3, "logs, the registry and users, the usage records")
 	assert.Equal(t, []any{map[string]any{"Sid": "ReadUsage", "Effect": "Allow", "Action": []any{"dynamodb:Query"},
-		"Resource": []any{"arn:aws:dynamodb:eu-west-1:123456789012:table/tenantforge-dev-tenant-usage"}}},
+		"Resource": []any{"arn:aws:dynamodb:eu-west-1:123456789012:table/tenantforge-dev-usage-records"}}},
 		statements(t, find(t, rec, typeRolePol, "control-plane-tenants-usage-read")), "the tenants function only reads the usage records")
-	assert.Equal(t, "tenantforge-dev-tenant-usage", find(t, rec, typeLambda, "control-plane-tenants").Input("environment").(map[string]any)["variables"].(map[string]any)["USAGE_TABLE"])
+	assert.Equal(t, "tenantforge-dev-usage-records", find(t, rec, typeLambda, "control-plane-tenants").Input("environment").(map[string]any)["variables"].(map[string]any)["USAGE_TABLE"])
 	gw := "arn:aws:apigateway:eu-west-1::"
 	pooled := "arn:aws:dynamodb:eu-west-1:123456789012:table/tenantforge-dev-pooled-data"
 	assert.Equal(t, []any{

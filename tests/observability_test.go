@@ -245,7 +245,7 @@ func TestLogFiltersMatchWhatTheCodeLogs(t *testing.T) {
 func TestUsageFunctionRunsDailyWithItsOwnPermissionsOnly(t *testing.T) {
 	rec := run(t, "dev", stackConfig(t, "dev"), nil)
 	table := find(t, rec, typeTable, "tenant-usage-table")
-	assert.Equal(t, "tenantforge-dev-tenant-usage", table.Input("name"))
+	assert.Equal(t, "tenantforge-dev-usage-records", table.Input("name"))
 	assert.Equal(t, map[string]any{"attributeName": "expiresAt", "enabled": true}, table.Input("ttl"), "usage records must expire")
 	assert.Equal(t, "tenantId", table.Input("hashKey"))
 	assert.Equal(t, "day", table.Input("rangeKey"))
@@ -267,7 +267,7 @@ func TestUsageFunctionRunsDailyWithItsOwnPermissionsOnly(t *testing.T) {
 	assert.Equal(t, "events.amazonaws.com", perm.Input("principal"))
 	assert.Equal(t, rule.Output("arn"), perm.Input("sourceArn"), "only the schedule may invoke the usage function")
 	env := fn.Input("environment").(map[string]any)["variables"].(map[string]any)
-	assert.Equal(t, map[string]any{"USAGE_TABLE": "tenantforge-dev-tenant-usage", obs.EnvNamespace: "tenantforge", "COST_TAG_KEY": "tenant-id", "USAGE_RETENTION_DAYS": "400"}, env)
+	assert.Equal(t, map[string]any{"USAGE_TABLE": "tenantforge-dev-usage-records", obs.EnvNamespace: "tenantforge", "COST_TAG_KEY": "tenant-id", "USAGE_RETENTION_DAYS": "400"}, env)
 }
 
 // Without observability.pipelineName the dashboard and the failure counter

@@ -62,9 +62,9 @@ func TestPlatformStackResourceSet(t *testing.T) {
 		typeAuthz:                                1,
 		typeFunction:                             7, // authorizer, pool products, pool orders, registration, tenants, users, usage
 		typeLambda:                               7,
-		typeRole:                                 13, // seven execution roles, the tenant access role, API Gateway's logs role, CodeDeploy's, the pipeline's three
-		typeRolePol:                              20, // logs and traces of each function; registry read; assume tenant role x2; tenant data; control plane x3; usage; usage read; alias shifts; pipeline x3
-		typeLogGroup:                             10, // seven functions, the API's access logs, the build and deploy projects
+		typeRole:                                 15, // seven execution roles, the tenant access role, API Gateway's logs role, CodeDeploy's, the pipeline's three, the deployer's and its events role
+		typeRolePol:                              22, // logs and traces of each function; registry read; assume tenant role x2; tenant data; control plane x3; usage; usage read; alias shifts; pipeline x3; deployer; start build
+		typeLogGroup:                             11, // seven functions, the API's access logs, the build and deploy projects, the deployer's builds
 		"aws:lambda/alias:Alias":                 2,  // live: pool products and orders
 		"tenantforge:app:Release":                1,
 		"aws:codedeploy/application:Application": 1,
@@ -72,7 +72,7 @@ func TestPlatformStackResourceSet(t *testing.T) {
 		"aws:cloudwatch/metricAlarm:MetricAlarm":                                                     25, // errors and latency of each live alias (4); errors and throttles of 7 functions; API 5xx rate and p99; 3 tables; registrations; provisioning
 		"tenantforge:cicd:Pipeline":                                                                  1,  // cicd.repository is set
 		"aws:codepipeline/pipeline:Pipeline":                                                         1,
-		"aws:codebuild/project:Project":                                                              2, // build, deploy
+		"aws:codebuild/project:Project":                                                              3, // build, deploy, tenant deployer
 		"aws:codebuild/reportGroup:ReportGroup":                                                      1,
 		"aws:codestarconnections/connection:Connection":                                              1, // no cicd.connectionArn in Pulumi.dev.yaml
 		"aws:codestarnotifications/notificationRule:NotificationRule":                                1,
@@ -102,11 +102,15 @@ func TestPlatformStackResourceSet(t *testing.T) {
 		"aws:lambda/layerVersion:LayerVersion":                                                       1,
 		"tenantforge:obs:TenantUsage":                                                                1,
 		"tenantforge:obs:Observability":                                                              1,
-		"aws:cloudwatch/eventRule:EventRule":                                                         5, // the usage schedule; provisioned and provisioning-failed counters; the pipeline's succeeded and failed runs
-		"aws:cloudwatch/eventTarget:EventTarget":                                                     1, // the usage function
+		"aws:cloudwatch/eventRule:EventRule":                                                         7, // the usage schedule; provisioned and provisioning-failed counters; the pipeline's succeeded and failed runs; provisioning and deprovisioning requested
+		"aws:cloudwatch/eventTarget:EventTarget":                                                     3, // the usage function; the deployer twice
 		"aws:cloudwatch/logMetricFilter:LogMetricFilter":                                             3, // API throttles, registration failures, authorizer denials
 		"aws:cloudwatch/queryDefinition:QueryDefinition":                                             2,
 		"aws:cloudwatch/dashboard:Dashboard":                                                         1,
+		typeDeployer:                                                                                 1,
+		typePolicy:                                                                                   1, // the silo roles' permissions boundary
+		"aws:sqs/queue:Queue":                                                                        1, // the deployer rules' dead-letter queue
+		"aws:sqs/queuePolicy:QueuePolicy":                                                            1,
 	}, rec.CountByType(), "the dev platform stack registers a different resource set than its config asks for")
 	assert.Empty(t, rec.OfType(typeVpc), "the VPC is off by default: a NAT gateway costs money every hour")
 	assert.Equal(t, "tenantforge-dev-registry", rec.Outputs[infra.OutRegistryTableName])

@@ -40,7 +40,7 @@ func TestSpecIsReadFromTheProgram(t *testing.T) {
 	assert.Equal(t, "tenantforge-dev-registry", s.RegistryTable)
 	assert.Equal(t, "tenantforge-dev-pooled-data", s.PooledTable)
 	assert.Len(t, s.Tables, 3, "the platform stack has three tables: registry, pooled data, tenant usage")
-	assert.Equal(t, "tenantforge-dev-tenant-usage", s.UsageTable)
+	assert.Equal(t, "tenantforge-dev-usage-records", s.UsageTable)
 	assert.Equal(t, tenancy.SystemTenantID, s.Admin.Attributes[tenancy.ClaimTenantID])
 	assert.Equal(t, "SystemAdmin", s.Admin.Attributes[tenancy.ClaimRole])
 	assert.Equal(t, []string{"SystemAdmin"}, s.Admin.Groups)
