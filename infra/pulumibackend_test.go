@@ -9,8 +9,8 @@ import (
 )
 
 const (
-	backendTokenArn      = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:tenantforge/pulumi-token-AbCdEf"
-	passphraseArn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:tenantforge/pulumi-passphrase-AbCdEf"
+	backendTokenArn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:tenantforge/pulumi-token-AbCdEf"
+	passphraseArn   = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:tenantforge/pulumi-passphrase-AbCdEf"
 )
 
 // withBackend is a platform stack with a repository (so the pipeline and
