@@ -75,6 +75,10 @@ type PipelineArgs struct {
 	ForceDestroy bool
 	// VPC: the platform stack has the optional VPC (deploy role scope).
 	VPC bool
+	// Environment, RegistryTable and EventBus are what `tenantctl rollout`
+	// reads in the deploy stage (ENVIRONMENT, REGISTRY_TABLE, EVENT_BUS).
+	Environment             string
+	RegistryTable, EventBus pulumi.StringInput
 }
 
 // NewPipeline registers the pipeline and everything it runs with.
@@ -89,6 +93,8 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 		return nil, fmt.Errorf("pipeline %s: Partition, Region and AccountID are required", name)
 	case args.Stack == "":
 		return nil, fmt.Errorf("pipeline %s: Stack is required", name)
+	case args.Environment == "" || args.RegistryTable == nil || args.EventBus == nil:
+		return nil, fmt.Errorf("pipeline %s: Environment, RegistryTable and EventBus are required (tenantctl rollout reads them)", name)
 	case !validRetention(args.LogRetentionDays):
 		return nil, fmt.Errorf("pipeline %s: LogRetentionDays must be a CloudWatch Logs retention", name)
 	}
@@ -228,6 +234,9 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 		vars := codebuild.ProjectEnvironmentEnvironmentVariableArray{
 			plainVar("PLATFORM_STACK", args.Stack),
 			plainVar("PULUMI_BACKEND_URL", args.Backend.URL),
+			plainVar("ENVIRONMENT", args.Environment),
+			codebuild.ProjectEnvironmentEnvironmentVariableArgs{Name: pulumi.String("REGISTRY_TABLE"), Type: pulumi.String("PLAINTEXT"), Value: args.RegistryTable},
+			codebuild.ProjectEnvironmentEnvironmentVariableArgs{Name: pulumi.String("EVENT_BUS"), Type: pulumi.String("PLAINTEXT"), Value: args.EventBus},
 		}
 		if s := args.Backend.AccessTokenSecretArn; s != "" {
 			vars = append(vars, codebuild.ProjectEnvironmentEnvironmentVariableArgs{Name: pulumi.String("PULUMI_ACCESS_TOKEN"), Type: pulumi.String("SECRETS_MANAGER"), Value: pulumi.String(s)})

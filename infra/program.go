@@ -252,6 +252,9 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 			LogRetentionDays: cfg.LogRetentionDays,
 			ForceDestroy:     cfg.IsDev(),
 			VPC:              cfg.VPC.Enabled,
+			Environment:      cfg.Environment,
+			RegistryTable:    shared.RegistryTableName,
+			EventBus:         shared.EventBusName,
 		}, providers.RegionalOpt())
 		if err != nil {
 			return err

@@ -199,7 +199,11 @@ func TestCodeBuildProjects(t *testing.T) {
 			"PLATFORM_STACK":      map[string]any{"type": "PLAINTEXT", "value": "dev"},
 			"PULUMI_BACKEND_URL":  map[string]any{"type": "PLAINTEXT", "value": "https://api.pulumi.com"},
 			"PULUMI_ACCESS_TOKEN": map[string]any{"type": "SECRETS_MANAGER", "value": devTokenArn},
-		}, vars, "the Pulumi token must come from Secrets Manager, never from plaintext")
+			// What tenantctl rollout reads in the deploy stage.
+			"ENVIRONMENT":    map[string]any{"type": "PLAINTEXT", "value": "dev"},
+			"REGISTRY_TABLE": map[string]any{"type": "PLAINTEXT", "value": "tenantforge-dev-registry"},
+			"EVENT_BUS":      map[string]any{"type": "PLAINTEXT", "value": "tenantforge-dev-tenant-events"},
+		}, vars, "the Pulumi token must come from Secrets Manager, never from plaintext; tenantctl needs the registry and the bus")
 		logs := p.Input("logsConfig").(map[string]any)["cloudwatchLogs"].(map[string]any)
 		assert.Equal(t, "/aws/codebuild/"+tc.name, logs["groupName"])
 	}
@@ -600,6 +604,7 @@ func TestPipelineAndReleaseRejectBadArgs(t *testing.T) {
 	valid := infra.PipelineArgs{
 		Namer: infra.Namer{Project: "tenantforge", Stack: "dev"}, Partition: "aws", Region: "eu-west-1", AccountID: "123456789012",
 		CICD: infra.CICDConfig{Repository: "acme/tf", Branch: "main", Canary: infra.DefaultCanary}, Stack: "dev", LogRetentionDays: 14,
+		Environment: "dev", RegistryTable: pulumi.String("registry"), EventBus: pulumi.String("bus"),
 	}
 	for name, tc := range map[string]struct {
 		mutate func(a *infra.PipelineArgs)
@@ -609,6 +614,7 @@ func TestPipelineAndReleaseRejectBadArgs(t *testing.T) {
 		"no account":    {func(a *infra.PipelineArgs) { a.AccountID = "" }, "AccountID"},
 		"no stack":      {func(a *infra.PipelineArgs) { a.Stack = "" }, "Stack"},
 		"bad retention": {func(a *infra.PipelineArgs) { a.LogRetentionDays = 10 }, "LogRetentionDays"},
+		"no registry":   {func(a *infra.PipelineArgs) { a.RegistryTable = nil }, "RegistryTable"},
 	} {
 		args := valid
 		tc.mutate(&args)
