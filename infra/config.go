@@ -74,6 +74,8 @@ type WebConfig struct {
 	CertificateArn string `json:"certificateArn,omitempty"`
 	PriceClass     string `json:"priceClass"`
 	WAF            bool   `json:"waf"`
+	// AccessLogs turns on CloudFront standard logs to a bucket of their own.
+	AccessLogs bool `json:"accessLogs,omitempty"`
 }
 
 // CICDConfig names the repository the pipeline builds.

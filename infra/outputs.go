@@ -26,6 +26,9 @@ const (
 	OutLayerArn          = "sharedLayerArn"
 	OutUsagePlanIDs      = "usagePlanIds"
 	OutTenantRoleArn     = "tenantAccessRoleArn"
+	OutSiteURL           = "siteUrl"
+	OutSiteBucket        = "siteBucketName"
+	OutDistributionID    = "siteDistributionId"
 
 	OutTenantID      = "tenantId"
 	OutTenantTier    = "tenantTier"

@@ -45,6 +45,7 @@ const (
 
 func TestPlatformStackResourceSet(t *testing.T) {
 	rec := run(t, "dev", stackConfig(t, "dev"), nil)
+	webFiles := len(builtWebFiles(t))
 	assert.Equal(t, map[string]int{
 		typeProvider:                            2, // regional and us-east-1
 		typeShared:                              1,
@@ -80,6 +81,18 @@ func TestPlatformStackResourceSet(t *testing.T) {
 		"aws:iam/rolePolicyAttachment:RolePolicyAttachment": 1,
 		"tenantforge:app:SharedLayer":                       1,
 		"aws:lambda/layerVersion:LayerVersion":              1,
+		typeSite:                                            1,
+		typeBucket:                                          1, // the web app's (the audit trail's bucket is awsx's)
+		typePublicAccess:                                    1,
+		typeOwnership:                                       1,
+		typeEncryption:                                      1,
+		typeVersioning:                                      1,
+		typeBucketPolicy:                                    1,
+		typeOAC:                                             1,
+		typeCFFunction:                                      1,
+		typeHeadersPolicy:                                   1,
+		typeDistribution:                                    1,
+		typeObject:                                          webFiles + 1, // every built file and config.json
 	}, rec.CountByType(), "the dev platform stack registers a different resource set than its config asks for")
 	assert.Empty(t, rec.OfType(typeVpc), "the VPC is off by default: a NAT gateway costs money every hour")
 	assert.Equal(t, "tenantforge-dev-registry", rec.Outputs[infra.OutRegistryTableName])
