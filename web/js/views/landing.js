@@ -7,10 +7,11 @@ import { signIn } from '../auth-flow.js';
 
 const fmt = (n) => Number(n).toLocaleString('en-US');
 
-function tierChoice(tiers, selected) {
+function tierChoice(tiers, names, selected) {
   const error = h('p', { class: 'field-error', id: 'tier-error' });
   const radios = [];
-  const options = Object.entries(tiers).map(([name, t]) => {
+  const options = names.map((name) => {
+    const t = tiers[name];
     const inputId = `tier-${name}`;
     const radio = h('input', { type: 'radio', name: 'tier', id: inputId, value: name, checked: name === selected, 'aria-describedby': `${inputId}-limits tier-error` });
     radios.push(radio);
@@ -43,7 +44,7 @@ export async function landing(main, { navigate }) {
     field({ name: 'tenantName', label: 'Tenant name', required: true, autocomplete: 'organization', hint: '3 to 63 lowercase letters, digits or hyphens; you sign in with it.', minlength: 3, maxlength: 63 }),
     field({ name: 'adminEmail', label: 'Admin email', type: 'email', required: true, autocomplete: 'email' }),
     field({ name: 'adminPassword', label: 'Password', type: 'password', required: true, autocomplete: 'new-password', hint: 'At least 12 characters with upper and lower case letters, a digit and a symbol.', minlength: 12 }),
-    tierChoice(tiers, names[0]),
+    tierChoice(tiers, names, names[0]),
   ];
   const f = form({
     label: 'Sign up a tenant', fields, submitText: 'Create tenant', busyText: 'Creating tenant…',
