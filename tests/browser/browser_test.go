@@ -32,6 +32,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -53,36 +54,81 @@ func chromium() string {
 	return ""
 }
 
+// The SystemAdmin of the local SaaS: the stack's adminEmail, and the
+// password this test gives `make dev` (or the one of a running make dev).
+var (
+	adminEmail    = envOr("TENANTFORGE_ADMIN_EMAIL", "admin@example.com")
+	adminPassword = envOr("TENANTFORGE_ADMIN_PASSWORD", "Browser-Operator-7-Pass!")
+)
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+// One local SaaS for all tests of the package, stopped by TestMain.
+var (
+	stackOnce sync.Once
+	stackURL  string
+	stackErr  string
+	skipMsg   string
+	stopStack = func() {}
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	stopStack()
+	os.Exit(code)
+}
+
 // devStack returns the web app's URL: TENANTFORGE_WEB_URL, or a `make dev`
-// this test starts (and stops) on a free port.
+// the package starts once on a free port.
 func devStack(t *testing.T) string {
 	t.Helper()
+	stackOnce.Do(func() { stackURL, skipMsg, stackErr = startDev() })
+	switch {
+	case skipMsg != "":
+		t.Skip(skipMsg)
+	case stackErr != "":
+		t.Fatal(stackErr)
+	}
+	return stackURL
+}
+
+func startDev() (url, skip, failure string) {
 	if u := os.Getenv("TENANTFORGE_WEB_URL"); u != "" {
-		return strings.TrimRight(u, "/")
+		return strings.TrimRight(u, "/"), "", ""
 	}
 	if _, err := os.Stat(filepath.Join(repoRoot, "cmd", "dev")); err != nil {
-		t.Skip("the local SaaS (cmd/dev, `make dev`) is not in this tree; set TENANTFORGE_WEB_URL to a running one")
+		return "", "the local SaaS (cmd/dev, `make dev`) is not in this tree; set TENANTFORGE_WEB_URL to a running one", ""
 	}
 	if _, err := os.Stat(filepath.Join(repoRoot, "build", "web", "index.html")); err != nil {
-		t.Fatalf("the web app is not built: run `make build` first (%v)", err)
+		return "", "", fmt.Sprintf("the web app is not built: run `make build` first (%v)", err)
+	}
+	data, err := os.MkdirTemp("", "tenantforge-browser-")
+	if err != nil {
+		return "", "", err.Error()
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		return "", "", err.Error()
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	cmd := exec.Command("go", "run", "./cmd/dev", "-data", t.TempDir())
+	cmd := exec.Command("go", "run", "./cmd/dev", "-data", data)
 	cmd.Dir = repoRoot
-	cmd.Env = append(os.Environ(), fmt.Sprintf("TENANTFORGE_DEV_PORT=%d", port))
+	cmd.Env = append(os.Environ(), fmt.Sprintf("TENANTFORGE_DEV_PORT=%d", port),
+		"TENANTFORGE_ADMIN_EMAIL="+adminEmail, "TENANTFORGE_ADMIN_PASSWORD="+adminPassword)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		t.Fatal(err)
+		return "", "", err.Error()
 	}
 	cmd.Stderr = cmd.Stdout
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("make dev did not start: %v", err)
+		return "", "", fmt.Sprintf("make dev did not start: %v", err)
 	}
 	var logMu sync.Mutex
 	var log strings.Builder
@@ -94,7 +140,7 @@ func devStack(t *testing.T) string {
 			logMu.Unlock()
 		}
 	}()
-	t.Cleanup(func() {
+	stopStack = func() {
 		// SIGINT, like Ctrl-C: the local SaaS stops local Cognito too.
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
 		done := make(chan struct{})
@@ -104,12 +150,8 @@ func devStack(t *testing.T) string {
 		case <-time.After(15 * time.Second):
 			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		}
-		if t.Failed() {
-			logMu.Lock()
-			t.Logf("make dev output:\n%s", log.String())
-			logMu.Unlock()
-		}
-	})
+		os.RemoveAll(data)
+	}
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	deadline := time.Now().Add(3 * time.Minute)
 	for time.Now().Before(deadline) {
@@ -117,15 +159,14 @@ func devStack(t *testing.T) string {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return base
+				return base, "", ""
 			}
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
 	logMu.Lock()
 	defer logMu.Unlock()
-	t.Fatalf("make dev did not serve %s/config.json within 3 minutes:\n%s", base, log.String())
-	return ""
+	return "", "", fmt.Sprintf("make dev did not serve %s/config.json within 3 minutes:\n%s", base, log.String())
 }
 
 type browser struct {
@@ -134,6 +175,7 @@ type browser struct {
 	base   string
 	shots  string
 	step   int
+	prefix string
 	mu     sync.Mutex
 	errors []string
 }
@@ -166,12 +208,16 @@ func newBrowser(t *testing.T, base string) *browser {
 	ctx, cancelCtx := chromedp.NewContext(actx, chromedp.WithErrorf(quiet), chromedp.WithLogf(quiet))
 	ctx, cancelTimeout := context.WithTimeout(ctx, 4*time.Minute)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	b := &browser{t: t, ctx: ctx, base: base, shots: shots}
+	b := &browser{t: t, ctx: ctx, base: base, shots: shots, prefix: slug(strings.TrimPrefix(t.Name(), "Test"))}
 	chromedp.ListenTarget(ctx, func(ev any) {
-		if e, ok := ev.(*runtime.EventExceptionThrown); ok {
+		switch e := ev.(type) {
+		case *runtime.EventExceptionThrown:
 			b.mu.Lock()
 			b.errors = append(b.errors, e.ExceptionDetails.Error())
 			b.mu.Unlock()
+		case *page.EventJavascriptDialogOpening:
+			// The app asks before deleting or suspending: the user says yes.
+			go func() { _ = chromedp.Run(ctx, page.HandleJavaScriptDialog(true)) }()
 		}
 	})
 	if err := chromedp.Run(ctx); err != nil {
@@ -215,7 +261,7 @@ func (b *browser) shot(name string) {
 		b.t.Logf("screenshot %s: %v", name, err)
 		return
 	}
-	path := filepath.Join(b.shots, fmt.Sprintf("%02d-%s.png", b.step, name))
+	path := filepath.Join(b.shots, fmt.Sprintf("%s-%02d-%s.png", b.prefix, b.step, name))
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		b.t.Logf("screenshot %s: %v", name, err)
 	}
@@ -315,6 +361,95 @@ func TestTenantJourneyInTheBrowser(t *testing.T) {
 	b.shot("tenant-b-orders")
 	if strings.Contains(products, product) || strings.Contains(orders, product) {
 		t.Errorf("tenant %s sees tenant %s's product %s: tenant isolation is broken in the app", tenantB, tenantA, product)
+	}
+	b.signOut()
+	if len(b.errors) > 0 {
+		t.Errorf("the page threw script errors: %v", b.errors)
+	}
+}
+
+func invalidField(name string) chromedp.Action {
+	return chromedp.WaitVisible(fmt.Sprintf(`main [name=%q][aria-invalid="true"]`, name), chromedp.ByQuery)
+}
+
+func fieldError(b *browser, name string) string {
+	b.t.Helper()
+	var msg string
+	b.run("read the error of "+name, chromedp.Evaluate(fmt.Sprintf(
+		`(() => { const i = document.querySelector('main [name=%q]'); const ids = (i.getAttribute('aria-describedby') || '').split(' '); return ids.map((id) => document.getElementById(id)).filter((e) => e && e.classList.contains('field-error')).map((e) => e.textContent).join(''); })()`, name), &msg))
+	return msg
+}
+
+func TestErrorsShowNextToTheField(t *testing.T) {
+	if chromium() == "" {
+		t.Skip("Chromium is not installed (apt-get install -y chromium, or set TENANTFORGE_CHROMIUM): the browser test did not run")
+	}
+	b := newBrowser(t, devStack(t))
+	tenant, admin := unique("initech"), unique("admin")+"@initech.example"
+	b.signUp("first", tenant, admin)
+	b.signOut()
+
+	b.run("sign up with a name that is taken", chromedp.Navigate(b.base+"/"), heading("Run your business on tenantforge"),
+		fill("tenantName", tenant), fill("adminEmail", unique("other")+"@initech.example"), fill("adminPassword", password),
+		button("Create tenant"), invalidField("tenantName"))
+	if msg := fieldError(b, "tenantName"); !strings.Contains(msg, "is taken") {
+		t.Errorf("a taken tenant name must be explained next to the name field, got %q", msg)
+	}
+	b.shot("name-taken")
+
+	b.run("sign up with a short password", fill("tenantName", unique("weak")), fill("adminPassword", "short"),
+		button("Create tenant"), invalidField("adminPassword"))
+	if msg := fieldError(b, "adminPassword"); msg != "Password must be at least 12 characters." {
+		t.Errorf("a too short password must be explained next to the field before anything is sent, got %q", msg)
+	}
+	b.run("sign up with a password the policy refuses", fill("adminPassword", "only-lowercase-letters"),
+		button("Create tenant"), invalidField("adminPassword"))
+	if msg := fieldError(b, "adminPassword"); !strings.HasPrefix(msg, "Password ") || len(msg) < len("Password x") {
+		t.Errorf("the API's password-policy error must be shown next to the password field, got %q", msg)
+	}
+	b.shot("weak-password")
+
+	b.run("sign in with a wrong password", chromedp.Navigate(b.base+"/signin"), heading("Sign in"),
+		fill("tenantName", tenant), fill("email", admin), fill("password", "Wrong-Password-1!"), button("Sign in"),
+		chromedp.WaitVisible(`//form//p[@role="alert" and contains(., "not right")]`, chromedp.BySearch))
+	b.run("sign in to a tenant that does not exist", fill("tenantName", unique("nobody")), button("Sign in"), invalidField("tenantName"))
+	b.shot("unknown-tenant")
+	if len(b.errors) > 0 {
+		t.Errorf("the page threw script errors: %v", b.errors)
+	}
+}
+
+func TestOperatorSuspendsAndActivatesATenant(t *testing.T) {
+	if chromium() == "" {
+		t.Skip("Chromium is not installed (apt-get install -y chromium, or set TENANTFORGE_CHROMIUM): the browser test did not run")
+	}
+	b := newBrowser(t, devStack(t))
+	tenant := unique("umbrella")
+	b.signUp("tenant", tenant, unique("admin")+"@umbrella.example")
+	b.signOut()
+
+	b.run("operator sign-in", chromedp.Navigate(b.base+"/signin?operator=1"), heading("Platform operator sign-in"),
+		fill("email", adminEmail), fill("password", adminPassword), button("Sign in"), heading("Tenants"),
+		chromedp.WaitVisible(cell(tenant), chromedp.BySearch))
+	b.shot("tenants")
+	status := func() string {
+		var s string
+		b.run("read the status of "+tenant, chromedp.Text(cell(tenant)+`/following-sibling::td[2]`, &s, chromedp.BySearch))
+		return s
+	}
+	if s := status(); s != "active" {
+		t.Fatalf("a new tenant is listed as %q, want active", s)
+	}
+	b.run("suspend "+tenant, chromedp.Click(fmt.Sprintf(`//button[@aria-label=%q]`, "Suspend "+tenant), chromedp.BySearch),
+		chromedp.WaitVisible(fmt.Sprintf(`//button[@aria-label=%q]`, "Activate "+tenant), chromedp.BySearch))
+	if s := status(); s != "suspended" {
+		t.Errorf("after Suspend the tenant is listed as %q: the operator cannot tell it was suspended", s)
+	}
+	b.shot("suspended")
+	b.run("activate "+tenant, chromedp.Click(fmt.Sprintf(`//button[@aria-label=%q]`, "Activate "+tenant), chromedp.BySearch),
+		chromedp.WaitVisible(fmt.Sprintf(`//button[@aria-label=%q]`, "Suspend "+tenant), chromedp.BySearch))
+	if s := status(); s != "active" {
+		t.Errorf("after Activate the tenant is listed as %q", s)
 	}
 	b.signOut()
 	if len(b.errors) > 0 {

@@ -34,7 +34,13 @@ export async function signIn(tenantName, email, password) {
   try {
     res = await cognito.signIn(identity, email, password);
   } catch (err) {
-    if (err instanceof cognito.CognitoError) throw Object.assign(new Error(cognito.describe(err)), { fields: {} });
+    if (err instanceof cognito.CognitoError) {
+      // At sign-in every credential failure reads the same (AWS answers
+      // NotAuthorized, local Cognito InvalidPassword): no hint which part
+      // was wrong.
+      const wrong = ['NotAuthorizedException', 'UserNotFoundException', 'InvalidPasswordException'].includes(err.type);
+      throw Object.assign(new Error(wrong ? 'The email or password is not right, or the account is disabled.' : cognito.describe(err)), { fields: {} });
+    }
     throw err;
   }
   if (res.challenge) return { challenge: res.challenge, session: res.session, identity, tenantName: name, email };

@@ -51,7 +51,7 @@ export function form({ label, fields, submitText, busyText = 'Working…', onSub
   }
 
   function showErrors(err) {
-    const fieldErrors = err.fields || {};
+    const fieldErrors = err.fields && Object.keys(err.fields).length ? err.fields : pointerFields(err.message);
     let first = null;
     const unplaced = [];
     for (const [name, message] of Object.entries(fieldErrors)) {
@@ -74,7 +74,8 @@ export function form({ label, fields, submitText, busyText = 'Working…', onSub
     const values = Object.fromEntries(fields.map((f) => [f.name, f.input.value]));
     const missing = {};
     for (const f of fields) {
-      if (f.input.required && !String(f.input.value).trim()) missing[f.name] = 'is required.';
+      const problem = check(f.input);
+      if (problem) missing[f.name] = problem;
     }
     if (Object.keys(missing).length) { showErrors({ fields: missing }); return; }
     button.disabled = true;
@@ -92,6 +93,33 @@ export function form({ label, fields, submitText, busyText = 'Working…', onSub
     }
   });
   return { el, button, formError, fields: byName, showErrors, clear };
+}
+
+// The browser's own constraint checks (the form is novalidate so the
+// messages are ours, next to the field, in the same words as the API's).
+function check(input) {
+  const v = String(input.value);
+  if (input.required && !v.trim()) return 'is required.';
+  if (!v || !input.validity) return '';
+  const vs = input.validity;
+  if (vs.tooShort || (input.minLength > 0 && v.length < input.minLength)) return `must be at least ${input.minLength} characters.`;
+  if (vs.tooLong) return `must be at most ${input.maxLength} characters.`;
+  if (vs.typeMismatch && input.type === 'email') return 'must be an email address such as name@example.com.';
+  if (vs.rangeUnderflow) return `must be at least ${input.min}.`;
+  if (vs.rangeOverflow) return `must be at most ${input.max}.`;
+  if (vs.badInput || vs.stepMismatch) return 'must be a whole number.';
+  return '';
+}
+
+/**
+ * Field errors from a request validator's message such as
+ * "[/adminPassword: length must be >= 12, but got 5]" (the gateway checks
+ * bodies against the API definition before a function sees them).
+ */
+export function pointerFields(message) {
+  const fields = {};
+  for (const m of String(message || '').matchAll(/\/([A-Za-z][\w]*): ([^\],]+)/g)) fields[m[1]] = m[2].trim();
+  return fields;
 }
 
 /** A button for a row action: shows progress and reports errors next to it. */

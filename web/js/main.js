@@ -37,10 +37,11 @@ function navLinks(user) {
     h('button', { type: 'button', class: 'secondary', onclick: signOut }, 'Sign out'));
 }
 
+// Signing out clears the session; the session listener below takes the
+// tab to the sign-in page (one navigation, not two).
 async function signOut() {
   await session.signOut();
   announce('Signed out.');
-  navigate('/signin');
 }
 
 export function navigate(path, { replace = false } = {}) {
@@ -84,8 +85,9 @@ document.addEventListener('click', (e) => {
   navigate(a.getAttribute('href'));
 });
 window.addEventListener('popstate', route);
-// Another tab cannot change this tab's sessionStorage; a refresh failure can.
-session.onChange((s) => { if (!s && ROUTES[window.location.pathname]?.roles.length) navigate('/signin', { replace: true }); });
+// Signed out (by the button, or because a refresh failed): leave the pages
+// that need a session.
+session.onChange((s) => { if (!s && ROUTES[window.location.pathname]?.roles.length) navigate('/signin'); });
 
 loadConfig()
   .then(route)

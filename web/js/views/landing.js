@@ -50,7 +50,14 @@ export async function landing(main, { navigate }) {
     label: 'Sign up a tenant', fields, submitText: 'Create tenant', busyText: 'Creating tenant…',
     onSubmit: async (v) => {
       const body = { tenantName: v.tenantName.trim(), adminEmail: v.adminEmail.trim(), adminPassword: v.adminPassword, tier: v.tier };
-      await api.post('/registrations', body, { auth: false });
+      try {
+        await api.post('/registrations', body, { auth: false });
+      } catch (err) {
+        // Conflicts name no field; they belong next to the one to change.
+        if (err.code === 'name_taken') err.fields = { tenantName: 'is taken by another tenant: choose another name.' };
+        if (err.code === 'email_taken') err.fields = { adminEmail: 'is the admin of another tenant: use another email.' };
+        throw err;
+      }
       announce(`Tenant ${body.tenantName} created; signing you in.`);
       const res = await signIn(body.tenantName, body.adminEmail, body.adminPassword);
       if (res.done) navigate('/products');
