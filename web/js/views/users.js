@@ -8,6 +8,9 @@ const ROLES = [['TenantUser', 'TenantUser — works with products (read) and ord
 
 function userName(u) { return u.username || u.email; }
 function isEnabled(u) { return u.enabled !== false && String(u.status || '').toLowerCase() !== 'disabled'; }
+// Cognito's user statuses in words.
+const STATUS = { FORCE_CHANGE_PASSWORD: 'invited: must set a password', CONFIRMED: 'active', RESET_REQUIRED: 'must reset password', UNCONFIRMED: 'unconfirmed' };
+function statusText(u) { return isEnabled(u) ? (STATUS[u.status] || u.status || 'active') : 'disabled'; }
 
 export async function users(main, { user: me }) {
   const list = loader('users');
@@ -16,12 +19,11 @@ export async function users(main, { user: me }) {
   const path = (u, suffix = '') => `/users/${encodeURIComponent(userName(u))}${suffix}`;
 
   const refresh = () => list.load(async () => {
-    const page = await api.get('/users?limit=60');
-    const items = Array.isArray(page) ? page : (page?.items || page?.users || []);
+    const items = await api.listAll('/users');
     return table('Users', [
       { label: 'Email', cell: (u) => u.email || u.username },
       { label: 'Role', cell: (u) => u.role || '' },
-      { label: 'Status', cell: (u) => h('span', { class: `badge ${isEnabled(u) ? 'enabled' : 'disabled'}` }, isEnabled(u) ? (u.status || 'enabled') : 'disabled') },
+      { label: 'Status', cell: (u) => h('span', { class: `badge ${isEnabled(u) ? 'enabled' : 'disabled'}` }, statusText(u)) },
       { label: 'Actions', cell: (u) => (u.email === me.email ? h('span', { class: 'hint' }, 'you') : h('div', { class: 'actions' },
         h('button', { type: 'button', class: 'secondary', 'aria-label': `Change role of ${u.email}`, onclick: () => showRole(u) }, 'Change role'),
         actionButton(isEnabled(u) ? 'Disable' : 'Enable', 'Saving…', async () => {
