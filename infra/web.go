@@ -71,6 +71,25 @@ const SPARoutingFunction = `function handler(event) {
 }
 `
 
+// SiteBucketPolicy is the web app bucket's policy: CloudFront may read
+// objects, and only on behalf of the one distribution (through Origin
+// Access Control, which signs as the CloudFront service principal); every
+// request over plain HTTP is denied, whoever makes it.
+func SiteBucketPolicy(bucketArn, distributionArn string) PolicyDocument {
+	return NewPolicy(
+		Statement{Sid: "CloudFrontReadsThroughOAC", Effect: "Allow",
+			Principal: map[string]any{"Service": "cloudfront.amazonaws.com"},
+			Action:    []string{"s3:GetObject"},
+			Resource:  []string{bucketArn + "/*"},
+			Condition: map[string]map[string]any{"StringEquals": {"AWS:SourceArn": distributionArn}}},
+		Statement{Sid: "TLSOnly", Effect: "Deny",
+			Principal: map[string]any{"AWS": "*"},
+			Action:    []string{"s3:*"},
+			Resource:  []string{bucketArn, bucketArn + "/*"},
+			Condition: map[string]map[string]any{"Bool": {"aws:SecureTransport": "false"}}},
+	)
+}
+
 // ContentSecurityPolicy allows the app's own origin and, for fetch, only
 // the API and the Cognito endpoint; no inline script or style, no
 // framing.

@@ -118,7 +118,16 @@ func startDev() (url, skip, failure string) {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	cmd := exec.Command("go", "run", "./cmd/dev", "-data", data)
+	// Built first, then run: the signals below reach the local SaaS itself
+	// (not a `go run` wrapper), and compile time does not count against
+	// the start-up wait.
+	bin := filepath.Join(data, "tenantforge-dev")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/dev")
+	build.Dir = repoRoot
+	if out, err := build.CombinedOutput(); err != nil {
+		return "", "", fmt.Sprintf("building cmd/dev (make dev) failed: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "-data", data)
 	cmd.Dir = repoRoot
 	cmd.Env = append(os.Environ(), fmt.Sprintf("TENANTFORGE_DEV_PORT=%d", port),
 		"TENANTFORGE_ADMIN_EMAIL="+adminEmail, "TENANTFORGE_ADMIN_PASSWORD="+adminPassword)
@@ -133,6 +142,7 @@ func startDev() (url, skip, failure string) {
 	}
 	var logMu sync.Mutex
 	var log strings.Builder
+	exited := make(chan error, 1)
 	go func() {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
@@ -140,22 +150,29 @@ func startDev() (url, skip, failure string) {
 			log.WriteString(sc.Text() + "\n")
 			logMu.Unlock()
 		}
+		exited <- cmd.Wait()
 	}()
 	stopStack = func() {
 		// SIGINT, like Ctrl-C: the local SaaS stops local Cognito too.
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
 		select {
-		case <-done:
+		case <-exited:
 		case <-time.After(15 * time.Second):
 			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		}
 		os.RemoveAll(data)
 	}
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(3 * time.Minute)
+	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
+		select {
+		case err := <-exited:
+			exited <- err // for stopStack
+			logMu.Lock()
+			defer logMu.Unlock()
+			return "", "", fmt.Sprintf("make dev exited before serving the app (%v):\n%s", err, log.String())
+		default:
+		}
 		resp, err := http.Get(base + "/config.json")
 		if err == nil {
 			resp.Body.Close()
@@ -167,7 +184,7 @@ func startDev() (url, skip, failure string) {
 	}
 	logMu.Lock()
 	defer logMu.Unlock()
-	return "", "", fmt.Sprintf("make dev did not serve %s/config.json within 3 minutes:\n%s", base, log.String())
+	return "", "", fmt.Sprintf("make dev did not serve %s/config.json within 2 minutes:\n%s", base, log.String())
 }
 
 type browser struct {
