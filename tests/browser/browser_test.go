@@ -355,6 +355,22 @@ func TestTenantJourneyInTheBrowser(t *testing.T) {
 	}
 	b.shot("product-listed")
 
+	// An expired ID token is refreshed before the next call (refresh-token
+	// rotation on AWS; local Cognito answers REFRESH_TOKEN_AUTH).
+	var after float64
+	b.run("expire the ID token", chromedp.Evaluate(`(() => { const s = JSON.parse(sessionStorage.getItem('tenantforge.session')); s.expiresAt = Date.now() - 1000; sessionStorage.setItem('tenantforge.session', JSON.stringify(s)); return true; })()`, nil))
+	b.run("reload the products with an expired token", chromedp.Navigate(b.base+"/products"), heading("Products"),
+		chromedp.WaitVisible(cell(product), chromedp.BySearch),
+		chromedp.Evaluate(`JSON.parse(sessionStorage.getItem('tenantforge.session') || '{"expiresAt":0}').expiresAt`, &after))
+	if after < float64(time.Now().Add(time.Minute).UnixMilli()) {
+		t.Errorf("after the ID token expired the app did not refresh it (expiresAt %v): the user would be signed out or refused", after)
+	}
+
+	gadget := unique("Gadget")
+	b.run("create a second product", fill("name", gadget), fill("price", "5"), button("Add product"), chromedp.WaitVisible(cell(gadget), chromedp.BySearch))
+	b.run("delete it", chromedp.Click(fmt.Sprintf(`//button[@aria-label=%q]`, "Delete "+gadget), chromedp.BySearch),
+		chromedp.WaitNotPresent(cell(gadget), chromedp.BySearch))
+
 	b.run("open the orders", chromedp.Click(`//nav//a[normalize-space()="Orders"]`, chromedp.BySearch), heading("Orders"),
 		chromedp.WaitVisible(`main select[name="productId"]`, chromedp.ByQuery))
 	var productID string
@@ -365,6 +381,14 @@ func TestTenantJourneyInTheBrowser(t *testing.T) {
 		button("Place order"), chromedp.WaitVisible(cell(product), chromedp.BySearch),
 		chromedp.WaitVisible(cell("$59.97"), chromedp.BySearch))
 	b.shot("order-listed")
+	b.run("change the order's quantity", chromedp.Click(fmt.Sprintf(`//button[@aria-label=%q]`, "Edit order of "+product), chromedp.BySearch),
+		chromedp.WaitVisible(`//button[normalize-space()="Save order"]`, chromedp.BySearch), fill("quantity", "2"), button("Save order"),
+		chromedp.WaitVisible(cell("$39.98"), chromedp.BySearch))
+	b.run("reprice the product", chromedp.Click(`//nav//a[normalize-space()="Products"]`, chromedp.BySearch), heading("Products"),
+		chromedp.Click(fmt.Sprintf(`//button[@aria-label=%q]`, "Edit "+product), chromedp.BySearch),
+		chromedp.WaitVisible(`//button[normalize-space()="Save product"]`, chromedp.BySearch), fill("price", "24.50"), button("Save product"),
+		chromedp.WaitVisible(cell("$24.50"), chromedp.BySearch))
+	b.shot("product-edited")
 	b.signOut()
 	b.shot("signed-out")
 
