@@ -2,6 +2,7 @@ package tests
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenantforge/tenantforge/infra"
+	"github.com/tenantforge/tenantforge/internal/lambdabuild"
 	"github.com/tenantforge/tenantforge/internal/mockcloud"
 )
 
@@ -259,4 +261,16 @@ func TestSiteUploadsTheBuiltAppAndConfig(t *testing.T) {
 func TestTenantStackHasNoSite(t *testing.T) {
 	rec := run(t, "dev-tenant-example", stackConfig(t, "dev-tenant-example"), platformOutputs(t))
 	assert.Empty(t, rec.OfType(typeSite), "a silo tenant is served by the platform's web app; its stack creates none")
+}
+
+func TestMissingWebBuildSaysToBuild(t *testing.T) {
+	dir := t.TempDir()
+	lambdas, err := lambdabuild.WriteStandIns(repoRoot, dir)
+	require.NoError(t, err)
+	require.NoError(t, os.RemoveAll(filepath.Join(dir, "web")))
+	rec, err := mockcloud.Run(mockcloud.Options{Project: "tenantforge", Stack: "dev", Config: stackConfig(t, "dev")},
+		infra.Program(infra.Artifacts{Dir: lambdas}))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "is not built (no index.html): run `make build` first")
+	assert.Empty(t, rec.Resources, "a missing web build must stop the program before it registers anything")
 }
