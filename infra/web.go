@@ -338,6 +338,30 @@ func NewSite(ctx *pulumi.Context, name string, args *SiteArgs, opts ...pulumi.Re
 		}
 		aliases = pulumi.StringArray{pulumi.String(args.Web.Domain)}
 	}
+	// CloudFront strips Authorization from GET requests unless it is part
+	// of the cache key, and a policy with caching disabled cannot have a
+	// key: so the API gets a policy that keys on Authorization (and every
+	// query string) and caches nothing the API does not mark cacheable.
+	apiCache, err := cloudfront.NewCachePolicy(ctx, name+"-api-cache", &cloudfront.CachePolicyArgs{
+		Name:       pulumi.String(args.Namer.Name("web-api", 128)),
+		Comment:    pulumi.String("The API through the web app's origin: Authorization reaches the API, nothing is shared between callers"),
+		MinTtl:     pulumi.Int(0),
+		DefaultTtl: pulumi.Int(0),
+		MaxTtl:     pulumi.Int(1),
+		ParametersInCacheKeyAndForwardedToOrigin: &cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginArgs{
+			HeadersConfig: &cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginHeadersConfigArgs{
+				HeaderBehavior: pulumi.String("whitelist"),
+				Headers:        &cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginHeadersConfigHeadersArgs{Items: pulumi.ToStringArray([]string{"Authorization"})},
+			},
+			QueryStringsConfig:         &cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginQueryStringsConfigArgs{QueryStringBehavior: pulumi.String("all")},
+			CookiesConfig:              &cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginCookiesConfigArgs{CookieBehavior: pulumi.String("none")},
+			EnableAcceptEncodingGzip:   pulumi.Bool(true),
+			EnableAcceptEncodingBrotli: pulumi.Bool(true),
+		},
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
 	const s3Origin, apiOrigin = "web-bucket", "platform-api"
 	readOnly := pulumi.ToStringArray([]string{"GET", "HEAD"})
 	staticBehavior := func(pattern, cachePolicy string) cloudfront.DistributionOrderedCacheBehaviorArgs {
@@ -383,7 +407,7 @@ func NewSite(ctx *pulumi.Context, name string, args *SiteArgs, opts ...pulumi.Re
 				ViewerProtocolPolicy: pulumi.String(ViewerProtocolPolicy),
 				AllowedMethods:       pulumi.ToStringArray([]string{"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"}),
 				CachedMethods:        readOnly, Compress: pulumi.Bool(true),
-				CachePolicyId: pulumi.String(CachePolicyCachingDisabled), OriginRequestPolicyId: pulumi.String(OriginRequestPolicyAllViewerExceptHostHdr),
+				CachePolicyId: apiCache.ID(), OriginRequestPolicyId: pulumi.String(OriginRequestPolicyAllViewerExceptHostHdr),
 				ResponseHeadersPolicyId: headers.ID(),
 			},
 			staticBehavior("/"+HashedAssetsPrefix+"*", CachePolicyCachingOptimized),

@@ -91,6 +91,7 @@ func TestPlatformStackResourceSet(t *testing.T) {
 		typeOAC:                                             1,
 		typeCFFunction:                                      1,
 		typeHeadersPolicy:                                   1,
+		typeCachePolicy:                                     1, // /api/*: Authorization in the cache key
 		typeDistribution:                                    1,
 		typeObject:                                          webFiles + 1, // every built file and config.json
 	}, rec.CountByType(), "the dev platform stack registers a different resource set than its config asks for")

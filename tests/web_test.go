@@ -30,6 +30,7 @@ const (
 	typeDistribution  = "aws:cloudfront/distribution:Distribution"
 	typeObject        = "aws:s3/bucketObjectv2:BucketObjectv2"
 	typeWebACL        = "aws:wafv2/webAcl:WebAcl"
+	typeCachePolicy   = "aws:cloudfront/cachePolicy:CachePolicy"
 )
 
 // builtWebFiles lists the web app TestMain built, as the program uploads it.
@@ -130,7 +131,7 @@ func TestDistributionBehaviours(t *testing.T) {
 	assert.Equal(t, []any{
 		map[string]any{"pathPattern": "/api/*", "targetOriginId": "platform-api", "viewerProtocolPolicy": "redirect-to-https",
 			"allowedMethods": []any{"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"}, "cachedMethods": readOnly, "compress": true,
-			"cachePolicyId": infra.CachePolicyCachingDisabled, "originRequestPolicyId": infra.OriginRequestPolicyAllViewerExceptHostHdr,
+			"cachePolicyId": find(t, rec, typeCachePolicy, "web-api-cache").ID, "originRequestPolicyId": infra.OriginRequestPolicyAllViewerExceptHostHdr,
 			"responseHeadersPolicyId": headers.ID},
 		map[string]any{"pathPattern": "/assets/*", "targetOriginId": "web-bucket", "viewerProtocolPolicy": "redirect-to-https",
 			"allowedMethods": readOnly, "cachedMethods": readOnly, "compress": true,
@@ -146,6 +147,22 @@ func TestDistributionBehaviours(t *testing.T) {
 	assert.Nil(t, dist.Input("webAclId"))
 	assert.Nil(t, dist.Input("loggingConfig"), "access logs are off unless web.accessLogs is set")
 	assert.Equal(t, "https://"+dist.Output("domainName").(string), rec.Outputs[infra.OutSiteURL])
+}
+
+func TestAPICachePolicyForwardsAuthorization(t *testing.T) {
+	rec := run(t, "dev", stackConfig(t, "dev"), nil)
+	policy := find(t, rec, typeCachePolicy, "web-api-cache")
+	assert.Equal(t, 0.0, policy.Input("minTtl"))
+	assert.Equal(t, 0.0, policy.Input("defaultTtl"), "an API response without cache headers must never be cached")
+	assert.Equal(t, 1.0, policy.Input("maxTtl"))
+	assert.Equal(t, map[string]any{
+		"headersConfig":              map[string]any{"headerBehavior": "whitelist", "headers": map[string]any{"items": []any{"Authorization"}}},
+		"queryStringsConfig":         map[string]any{"queryStringBehavior": "all"},
+		"cookiesConfig":              map[string]any{"cookieBehavior": "none"},
+		"enableAcceptEncodingGzip":   true,
+		"enableAcceptEncodingBrotli": true,
+	}, policy.Input("parametersInCacheKeyAndForwardedToOrigin"),
+		"without Authorization in the key CloudFront strips the token from GET /api/* (every list would be 401), and callers could share cached responses")
 }
 
 func TestResponseHeadersPolicy(t *testing.T) {
