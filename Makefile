@@ -6,8 +6,13 @@ GO ?= go
 STACK ?= dev
 LAMBDAS := build/lambdas
 PLAN := build/plan
+# JUNIT=<file.xml> makes `make unit` (and `make test`) also write a JUnit
+# report, as the pipeline's build does for CodeBuild's test reports.
+JUNIT ?=
+# Extra flags of `tenantctl rollout` (wave size, report format).
+ROLLOUT_FLAGS ?=
 
-.PHONY: help build test npm vet unit plan plan-update dev preview up lint bench clean
+.PHONY: help build test npm vet unit plan plan-update dev dev-reset preview up rollout release lint bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -21,14 +26,23 @@ test: build npm vet unit ## the one test command: build, vet, unit and integrati
 npm: node_modules/.package-lock.json
 
 # The pinned Node stand-ins and checkers the tests run (package-lock.json).
+# npm ci empties node_modules first, through a link too: a node_modules that
+# links to a shared install (another checkout's) is never reinstalled here.
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	@if [ -L node_modules ]; then \
+		echo "node_modules links to $$(readlink node_modules); not running npm ci through the link (run it there if package-lock.json changed)" >&2; \
+	else npm ci --no-audit --no-fund; fi
 
 vet:
 	$(GO) vet ./...
 
 unit:
+ifeq ($(JUNIT),)
 	$(GO) test -count=1 ./...
+else
+	@mkdir -p $(dir $(JUNIT))
+	$(GO) test -count=1 -json ./... 2>&1 | $(GO) tool go-junit-report -parser gojson -iocopy -out $(JUNIT)
+endif
 
 plan: build ## render every stack offline: build/plan/<stack>.{json,md,dot,svg}
 	$(GO) run ./cmd/plan -out $(PLAN) -artifacts $(LAMBDAS)
@@ -37,10 +51,16 @@ plan-update: build ## refresh the golden plans in tests/golden (and docs/plan-de
 	$(GO) run ./cmd/plan -out $(PLAN) -artifacts $(LAMBDAS) -golden tests/golden
 	@if [ -f $(PLAN)/dev.svg ]; then cp $(PLAN)/dev.svg docs/plan-dev.svg; fi
 
-dev: ## run the whole SaaS locally (arrives with the local-SaaS issue)
-	@echo "make dev: the local SaaS (local Cognito, local DynamoDB, local gateway and web app) is not built yet." >&2
-	@echo "Until it lands, 'make plan' shows what each stack creates and 'make test' runs the suite." >&2
-	@exit 2
+# The local SaaS is derived from the dev stack's offline plan (build), runs
+# cognito-local (npm) and keeps its data in build/dev.
+dev: build npm ## run the whole SaaS locally: web app and API on http://127.0.0.1:8080 (TENANTFORGE_DEV_PORT)
+	$(GO) build -o build/bin/dev ./cmd/dev
+	build/bin/dev -stack $(STACK) -data build/dev
+
+dev-reset: ## forget the local SaaS's data (tenants, users, products, orders) in build/dev
+	@if [ -f build/dev/dev.pid ] && kill -0 "$$(sed -n 's/.*"pid":\([0-9]*\).*/\1/p' build/dev/dev.pid)" 2>/dev/null; then \
+		echo "make dev is running (build/dev/dev.pid); stop it with Ctrl-C first" >&2; exit 1; fi
+	rm -rf build/dev
 
 preview: build ## pulumi preview of STACK (needs the Pulumi CLI and AWS credentials)
 	@command -v pulumi >/dev/null || { echo "install the Pulumi CLI first: https://www.pulumi.com/docs/install/" >&2; exit 1; }
@@ -50,10 +70,18 @@ up: build ## pulumi up of STACK (needs the Pulumi CLI and AWS credentials)
 	@command -v pulumi >/dev/null || { echo "install the Pulumi CLI first: https://www.pulumi.com/docs/install/" >&2; exit 1; }
 	pulumi up --stack $(STACK)
 
-lint: ## gofmt check, go vet and staticcheck
+rollout: ## pulumi up of the platform STACK, then its silo tenant stacks in waves (cmd/tenantctl; the pipeline's deploy)
+	@command -v pulumi >/dev/null || { echo "install the Pulumi CLI first: https://www.pulumi.com/docs/install/" >&2; exit 1; }
+	PLATFORM_STACK=$(STACK) $(GO) run ./cmd/tenantctl rollout $(ROLLOUT_FLAGS)
+
+release: ## shift each function's live alias of STACKS (default STACK) to its new version through CodeDeploy
+	./.ci/release-lambdas $(or $(STACKS),$(STACK))
+
+lint: ## gofmt check, go vet, staticcheck and actionlint of the GitHub workflows
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted" >&2; exit 1; fi
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
+	$(GO) tool actionlint
 
 bench: build npm ## benchmarks; fails when a performance target is missed
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...

@@ -188,13 +188,19 @@ func NewApi(ctx *pulumi.Context, name string, args *ApiArgs, opts ...pulumi.Reso
 	}
 	// Only this API's stage may invoke the functions, and only through its
 	// authorizers may it invoke the authorizer.
+	// A function behind an alias is invoked through the alias (its
+	// InvokeArn), so the permission is the alias's.
 	for _, s := range services {
-		if _, err := lambda.NewPermission(ctx, name+"-invoke-"+s, &lambda.PermissionArgs{
+		perm := &lambda.PermissionArgs{
 			Action:    pulumi.String("lambda:InvokeFunction"),
 			Function:  args.Functions[s].FunctionName,
 			Principal: pulumi.String("apigateway.amazonaws.com"),
 			SourceArn: pulumi.Sprintf("%s/%s/*/*", api.ExecutionArn, StageName),
-		}, pulumi.Parent(c)); err != nil {
+		}
+		if alias := args.Functions[s].Alias; alias != "" {
+			perm.Qualifier = pulumi.String(alias)
+		}
+		if _, err := lambda.NewPermission(ctx, name+"-invoke-"+s, perm, pulumi.Parent(c)); err != nil {
 			return nil, err
 		}
 	}

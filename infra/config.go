@@ -48,6 +48,7 @@ type Config struct {
 	LogRetentionDays int
 	Web              WebConfig
 	CICD             CICDConfig
+	PulumiBackend    PulumiBackendConfig
 	AuditTrail       AuditTrailConfig
 	VPC              VPCConfig
 	Identity         IdentityConfig
@@ -78,11 +79,55 @@ type WebConfig struct {
 	AccessLogs bool `json:"accessLogs,omitempty"`
 }
 
-// CICDConfig names the repository the pipeline builds.
+// CICDConfig configures the delivery pipeline of the platform stack (built
+// only when Repository is set) and how Lambda releases shift traffic.
 type CICDConfig struct {
 	Repository    string `json:"repository"`
 	Branch        string `json:"branch"`
 	ConnectionArn string `json:"connectionArn,omitempty"`
+	// Approval puts a manual approval between the build and the deploy.
+	Approval bool `json:"approval"`
+	// NotifyEmail subscribes to pipeline failures and approval requests.
+	NotifyEmail string `json:"notifyEmail,omitempty"`
+	// Canary is the CodeDeploy deployment configuration of every Lambda
+	// release (one of LambdaDeploymentConfigs).
+	Canary string `json:"canary"`
+}
+
+// PipelineEnabled reports whether the stack builds the delivery pipeline.
+func (c CICDConfig) PipelineEnabled() bool { return c.Repository != "" }
+
+// LambdaDeploymentConfigs are CodeDeploy's predefined deployment
+// configurations for Lambda aliases.
+var LambdaDeploymentConfigs = []string{
+	"CodeDeployDefault.LambdaAllAtOnce",
+	"CodeDeployDefault.LambdaCanary10Percent5Minutes",
+	"CodeDeployDefault.LambdaCanary10Percent10Minutes",
+	"CodeDeployDefault.LambdaCanary10Percent15Minutes",
+	"CodeDeployDefault.LambdaCanary10Percent30Minutes",
+	"CodeDeployDefault.LambdaLinear10PercentEvery1Minute",
+	"CodeDeployDefault.LambdaLinear10PercentEvery2Minutes",
+	"CodeDeployDefault.LambdaLinear10PercentEvery3Minutes",
+	"CodeDeployDefault.LambdaLinear10PercentEvery10Minutes",
+}
+
+// PulumiBackendConfig locates the Pulumi state backend the pipeline uses.
+// Credentials are Secrets Manager secret ARNs, never plaintext config.
+type PulumiBackendConfig struct {
+	// URL is the backend (https://api.pulumi.com, s3://bucket, ...); empty
+	// means Pulumi Cloud.
+	URL string `json:"url"`
+	// AccessTokenSecretArn holds a Pulumi Cloud access token.
+	AccessTokenSecretArn string `json:"accessTokenSecretArn,omitempty"`
+	// PassphraseSecretArn holds the passphrase of the passphrase secrets
+	// provider (self-managed backends).
+	PassphraseSecretArn string `json:"passphraseSecretArn,omitempty"`
+}
+
+// IsPulumiCloud reports whether the backend is Pulumi Cloud (or a
+// self-hosted Pulumi Cloud), which takes an access token.
+func (b PulumiBackendConfig) IsPulumiCloud() bool {
+	return b.URL == "" || strings.HasPrefix(b.URL, "https://")
 }
 
 // AuditTrailConfig configures the platform's CloudTrail audit trail.
@@ -169,6 +214,7 @@ const (
 	DefaultLogRetentionDays = 30
 	DefaultPriceClass       = "PriceClass_100"
 	DefaultBranch           = "main"
+	DefaultCanary           = "CodeDeployDefault.LambdaCanary10Percent5Minutes"
 	DefaultAuditRetention   = 90
 	DefaultVPCCidr          = "10.0.0.0/16"
 	DefaultVPCZones         = 2
@@ -211,14 +257,16 @@ func (p *problems) add(key, format string, args ...any) {
 }
 
 var (
-	tierNamePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{1,30}$`)
-	envPattern      = regexp.MustCompile(`^[a-z][a-z0-9-]{1,15}$`)
-	repoPattern     = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
-	regionPattern   = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-\d$`)
-	stackRefPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}$`)
-	domainPattern   = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
-	acmArnPattern   = regexp.MustCompile(`^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate/[A-Za-z0-9-]+$`)
-	connArnPattern  = regexp.MustCompile(`^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/[A-Za-z0-9-]+$`)
+	tierNamePattern  = regexp.MustCompile(`^[a-z][a-z0-9-]{1,30}$`)
+	envPattern       = regexp.MustCompile(`^[a-z][a-z0-9-]{1,15}$`)
+	repoPattern      = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
+	regionPattern    = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-\d$`)
+	stackRefPattern  = regexp.MustCompile(`^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}$`)
+	domainPattern    = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+	acmArnPattern    = regexp.MustCompile(`^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate/[A-Za-z0-9-]+$`)
+	secretArnPattern = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$`)
+	backendPattern   = regexp.MustCompile(`^(https://[A-Za-z0-9.-]+(:\d+)?(/\S*)?|s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/\S*)?|(gs|azblob)://\S+|file://\S+)$`)
+	connArnPattern   = regexp.MustCompile(`^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/[A-Za-z0-9-]+$`)
 )
 
 func key(k string) string { return ConfigNamespace + ":" + k }
@@ -258,9 +306,13 @@ func ParseConfig(project, stack string, get ConfigGetter) (*Config, error) {
 	if decodeObject(get, "web", &cfg.Web, p) {
 		validateWeb(&cfg.Web, p)
 	}
-	cfg.CICD = CICDConfig{Branch: DefaultBranch}
+	cfg.CICD = CICDConfig{Branch: DefaultBranch, Canary: DefaultCanary}
 	if decodeObject(get, "cicd", &cfg.CICD, p) {
 		validateCICD(&cfg.CICD, p)
+	}
+	backendOK := decodeObject(get, "pulumiBackend", &cfg.PulumiBackend, p)
+	if backendOK {
+		validatePulumiBackend(&cfg.PulumiBackend, p)
 	}
 	cfg.AuditTrail = AuditTrailConfig{Enabled: true, RetentionDays: DefaultAuditRetention}
 	if decodeObject(get, "auditTrail", &cfg.AuditTrail, p) && !validRetention(cfg.AuditTrail.RetentionDays) {
@@ -296,6 +348,9 @@ func ParseConfig(project, stack string, get ConfigGetter) (*Config, error) {
 	if cfg.Tenant != nil {
 		validateTenant(cfg, p)
 	} else {
+		if backendOK && cfg.CICD.PipelineEnabled() {
+			validatePipelineBackend(cfg.PulumiBackend, p)
+		}
 		if cfg.PlatformStack != "" {
 			p.add(key("platformStack"), "set on a stack without %s; platformStack belongs to silo tenant stacks only: remove it, or add tenant: {id, name, tier}", key("tenant"))
 		}
@@ -514,6 +569,40 @@ func validateCICD(c *CICDConfig, p *problems) {
 	if c.ConnectionArn != "" && !connArnPattern.MatchString(c.ConnectionArn) {
 		p.add(key("cicd.connectionArn"), "%q is not a CodeConnections connection ARN; remove it to let the program create the connection", c.ConnectionArn)
 	}
+	if c.NotifyEmail != "" && !plainEmail(c.NotifyEmail) {
+		p.add(key("cicd.notifyEmail"), "%q is not a plain email address; use a form such as ops@example.com, or remove it", c.NotifyEmail)
+	}
+	if !slices.Contains(LambdaDeploymentConfigs, c.Canary) {
+		p.add(key("cicd.canary"), "%q is not a CodeDeploy Lambda deployment configuration; use one of %v", c.Canary, LambdaDeploymentConfigs)
+	}
+	if c.Approval && c.Repository == "" {
+		p.add(key("cicd.approval"), "set without cicd.repository, so there is no pipeline to approve in; set cicd.repository or remove approval")
+	}
+}
+
+// validatePulumiBackend checks the shape of each pulumiBackend field.
+func validatePulumiBackend(b *PulumiBackendConfig, p *problems) {
+	if b.URL != "" && !backendPattern.MatchString(b.URL) {
+		p.add(key("pulumiBackend.url"), "%q is not a Pulumi backend URL; use https://api.pulumi.com (Pulumi Cloud), s3://bucket[/prefix], gs://, azblob:// or file://", b.URL)
+	}
+	if b.AccessTokenSecretArn != "" && !secretArnPattern.MatchString(b.AccessTokenSecretArn) {
+		p.add(key("pulumiBackend.accessTokenSecretArn"), "%q is not a Secrets Manager secret ARN; store the Pulumi access token in Secrets Manager and set its ARN", b.AccessTokenSecretArn)
+	}
+	if b.PassphraseSecretArn != "" && !secretArnPattern.MatchString(b.PassphraseSecretArn) {
+		p.add(key("pulumiBackend.passphraseSecretArn"), "%q is not a Secrets Manager secret ARN; store the stack passphrase in Secrets Manager and set its ARN", b.PassphraseSecretArn)
+	}
+}
+
+// validatePipelineBackend checks that the pipeline can log in to the
+// backend: Pulumi Cloud needs an access token, a self-managed backend the
+// passphrase of its secrets provider.
+func validatePipelineBackend(b PulumiBackendConfig, p *problems) {
+	switch {
+	case b.IsPulumiCloud() && b.AccessTokenSecretArn == "":
+		p.add(key("pulumiBackend.accessTokenSecretArn"), "missing; the pipeline (cicd.repository is set) logs in to Pulumi Cloud with an access token: store it in Secrets Manager and set pulumiBackend.accessTokenSecretArn to the secret's ARN")
+	case !b.IsPulumiCloud() && b.PassphraseSecretArn == "":
+		p.add(key("pulumiBackend.passphraseSecretArn"), "missing; the pipeline (cicd.repository is set) needs the passphrase of the self-managed backend %s: store it in Secrets Manager and set pulumiBackend.passphraseSecretArn to the secret's ARN", b.URL)
+	}
 }
 
 func validateVPC(v *VPCConfig, p *problems) {
@@ -585,10 +674,14 @@ func validateAdminEmail(email string, p *problems) {
 		p.add(key("adminEmail"), "missing on the platform stack; set the SystemAdmin's address: `pulumi config set adminEmail ops@example.com`")
 		return
 	}
-	addr, err := mail.ParseAddress(email)
-	if err != nil || addr.Address != email || !strings.Contains(email[strings.LastIndex(email, "@")+1:], ".") {
+	if !plainEmail(email) {
 		p.add(key("adminEmail"), "%q is not a plain email address; use a form such as ops@example.com", email)
 	}
+}
+
+func plainEmail(email string) bool {
+	addr, err := mail.ParseAddress(email)
+	return err == nil && addr.Address == email && strings.Contains(email[strings.LastIndex(email, "@")+1:], ".")
 }
 
 func siloTiers(tiers map[string]Tier) []string {

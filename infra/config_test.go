@@ -127,6 +127,16 @@ func TestParseConfigRejects(t *testing.T) {
 		{"bad repository", with(validPlatform(), "tenantforge:cicd", `{"repository":"just-a-name","branch":"main"}`), "tenantforge:cicd.repository", "owner/name"},
 		{"empty branch", with(validPlatform(), "tenantforge:cicd", `{"repository":"acme/tenantforge","branch":""}`), "tenantforge:cicd.branch", "e.g. main"},
 		{"bad connection arn", with(validPlatform(), "tenantforge:cicd", `{"repository":"acme/tf","branch":"main","connectionArn":"conn-1"}`), "tenantforge:cicd.connectionArn", "remove it"},
+		{"bad notify email", with(validPlatform(), "tenantforge:cicd", `{"repository":"acme/tf","branch":"main","notifyEmail":"ops at example"}`), "tenantforge:cicd.notifyEmail", "ops@example.com"},
+		{"unknown canary", with(validPlatform(), "tenantforge:cicd", `{"repository":"acme/tf","branch":"main","canary":"Canary10Percent5Minutes"}`), "tenantforge:cicd.canary", "CodeDeployDefault.LambdaCanary10Percent5Minutes"},
+		{"approval without a pipeline", with(validPlatform(), "tenantforge:cicd", `{"repository":"","branch":"main","approval":true}`), "tenantforge:cicd.approval", "set cicd.repository"},
+		{"misspelt cicd field", with(validPlatform(), "tenantforge:cicd", `{"repository":"acme/tf","branch":"main","aproval":true}`), "tenantforge:cicd", `"aproval" is not a known setting`},
+		{"pipeline on Pulumi Cloud without a token", with(validPlatform(), "tenantforge:cicd", `{"repository":"acme/tf","branch":"main"}`), "tenantforge:pulumiBackend.accessTokenSecretArn", "store it in Secrets Manager"},
+		{"pipeline on an S3 backend without a passphrase", with(validPlatform(), "tenantforge:cicd", `{"repository":"acme/tf","branch":"main"}`, "tenantforge:pulumiBackend", `{"url":"s3://acme-state","accessTokenSecretArn":"`+tokenArn+`"}`), "tenantforge:pulumiBackend.passphraseSecretArn", "passphrase of the self-managed backend s3://acme-state"},
+		{"bad backend url", with(validPlatform(), "tenantforge:pulumiBackend", `{"url":"ftp://state"}`), "tenantforge:pulumiBackend.url", "s3://bucket"},
+		{"token as plaintext", with(validPlatform(), "tenantforge:pulumiBackend", `{"url":"","accessTokenSecretArn":"pul-0123456789abcdef"}`), "tenantforge:pulumiBackend.accessTokenSecretArn", "store the Pulumi access token in Secrets Manager"},
+		{"passphrase as plaintext", with(validPlatform(), "tenantforge:pulumiBackend", `{"url":"s3://acme-state","passphraseSecretArn":"hunter2"}`), "tenantforge:pulumiBackend.passphraseSecretArn", "Secrets Manager secret ARN"},
+		{"misspelt backend field", with(validPlatform(), "tenantforge:pulumiBackend", `{"URL":"s3://acme-state"}`), "tenantforge:pulumiBackend", `"URL" is not a known setting`},
 		{"bad audit retention", with(validPlatform(), "tenantforge:auditTrail", `{"enabled":true,"retentionDays":11}`), "tenantforge:auditTrail.retentionDays", "use one of"},
 		{"bad nat strategy", with(validPlatform(), "tenantforge:vpc", `{"enabled":true,"cidrBlock":"10.0.0.0/16","availabilityZones":2,"natGateways":"Many"}`), "tenantforge:vpc.natGateways", "None, Single or OnePerAz"},
 		{"bad vpc cidr", with(validPlatform(), "tenantforge:vpc", `{"enabled":true,"cidrBlock":"10.0.0.0/8","availabilityZones":2,"natGateways":"Single"}`), "tenantforge:vpc.cidrBlock", "between /16 and /20"},
@@ -167,6 +177,29 @@ func TestParseConfigRejects(t *testing.T) {
 			assert.True(t, found, "no problem names key %s; got %q", tc.key, ce.Problems)
 		})
 	}
+}
+
+const tokenArn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:tf/pulumi-token-AbCdEf"
+
+func TestParseConfigPipeline(t *testing.T) {
+	cfg, err := ParseConfig("tenantforge", "dev", getter(validPlatform()))
+	require.NoError(t, err)
+	assert.False(t, cfg.CICD.PipelineEnabled(), "a stack without cicd.repository must not build a pipeline")
+	assert.Equal(t, "CodeDeployDefault.LambdaCanary10Percent5Minutes", cfg.CICD.Canary, "releases shift 10 percent for 5 minutes by default")
+	assert.Equal(t, PulumiBackendConfig{}, cfg.PulumiBackend)
+
+	cfg, err = ParseConfig("tenantforge", "dev", getter(with(validPlatform(),
+		"tenantforge:cicd", `{"repository":"acme/tf","branch":"release","approval":true,"notifyEmail":"ci@example.com","canary":"CodeDeployDefault.LambdaLinear10PercentEvery1Minute"}`,
+		"tenantforge:pulumiBackend", `{"url":"s3://acme-state/tf","passphraseSecretArn":"`+tokenArn+`"}`)))
+	require.NoError(t, err)
+	assert.Equal(t, CICDConfig{Repository: "acme/tf", Branch: "release", Approval: true, NotifyEmail: "ci@example.com", Canary: "CodeDeployDefault.LambdaLinear10PercentEvery1Minute"}, cfg.CICD)
+	assert.True(t, cfg.CICD.PipelineEnabled())
+	assert.Equal(t, PulumiBackendConfig{URL: "s3://acme-state/tf", PassphraseSecretArn: tokenArn}, cfg.PulumiBackend)
+	assert.False(t, cfg.PulumiBackend.IsPulumiCloud())
+
+	// A tenant stack never builds the pipeline, so it needs no backend secrets.
+	_, err = ParseConfig("tenantforge", "dev-tenant-acme", getter(with(validTenant(), "tenantforge:cicd", `{"repository":"acme/tf","branch":"main"}`)))
+	require.NoError(t, err)
 }
 
 func make64a() []byte {

@@ -10,8 +10,8 @@ import (
 
 // ControlPlane is tenant management on the platform stack: the
 // registration function behind POST /registrations and GET
-// /tenant-config/{tenantName}, and the tenants function behind the
-// SystemAdmin's tenant routes.
+// /tenant-config/{tenantName}, the tenants function behind the
+// SystemAdmin's tenant routes and the users function behind /users.
 type ControlPlane struct {
 	pulumi.ResourceState
 
@@ -31,14 +31,22 @@ type ControlPlaneArgs struct {
 	ClientID          pulumi.StringInput
 	EventBusName      pulumi.StringInput
 	EventBusArn       pulumi.StringOutput
-	Tiers             map[string]Tier
-	CacheSeconds      int
-	Functions         FunctionsConfig
-	LogRetentionDays  int
+	// PooledTable is the pooled data table an offboarding purges.
+	PooledTable      pulumi.StringInput
+	PooledTableArn   pulumi.StringOutput
+	Tiers            map[string]Tier
+	CacheSeconds     int
+	Functions        FunctionsConfig
+	LogRetentionDays int
 }
 
+// TenantsTimeoutSeconds is the tenants function's timeout: as long as API
+// Gateway waits, because an offboarding purges pooled items for about 20 s
+// per request before it answers 202 and resumes on the next.
+const TenantsTimeoutSeconds = 29
+
 // ControlPlaneServices are the control plane's functions (lambdas/<name>).
-var ControlPlaneServices = []string{"registration", "tenants"}
+var ControlPlaneServices = []string{"registration", "tenants", "users"}
 
 // NewControlPlane registers the control plane's functions.
 func NewControlPlane(ctx *pulumi.Context, name string, args *ControlPlaneArgs, opts ...pulumi.ResourceOption) (*ControlPlane, error) {
@@ -84,24 +92,52 @@ func NewControlPlane(ctx *pulumi.Context, name string, args *ControlPlaneArgs, o
 		return nil, err
 	}
 	c.Functions["registration"] = fn
-	tenantsPolicy := pulumi.All(args.RegistryTableArn, args.UserPoolArn).ApplyT(func(v []any) (string, error) {
-		return TenantsPolicy(v[0].(string), v[1].(string)).JSON()
+	tenantsPolicy := pulumi.All(args.RegistryTableArn, args.UserPoolArn, args.EventBusArn, args.PooledTableArn).ApplyT(func(v []any) (string, error) {
+		return TenantsPolicy(TenantsResources{
+			Partition: args.Partition, Region: args.Region,
+			RegistryTableArn: v[0].(string), UserPoolArn: v[1].(string), EventBusArn: v[2].(string), PooledTableArn: v[3].(string),
+		}).JSON()
 	}).(pulumi.StringOutput)
 	tenants, err := NewFunction(ctx, name+"-tenants", &FunctionArgs{
 		Name:             args.Namer.Name("tenants", MaxLambdaName),
-		Description:      "Tenants for SystemAdmins: list, get, suspend, activate",
+		Description:      "Tenants for SystemAdmins: list, get, suspend, activate, change, offboard",
 		ZipPath:          args.Packages["tenants"],
 		MemoryMB:         args.Functions.MemoryMB,
-		TimeoutSeconds:   args.Functions.TimeoutSeconds,
+		TimeoutSeconds:   TenantsTimeoutSeconds,
 		LogRetentionDays: args.LogRetentionDays,
-		Environment:      pulumi.StringMap{"REGISTRY_TABLE": args.RegistryTable, "USER_POOL_ID": args.UserPoolID},
-		Policies:         map[string]pulumi.StringInput{"control-plane": tenantsPolicy},
+		Environment: pulumi.StringMap{
+			"REGISTRY_TABLE":   args.RegistryTable,
+			"USER_POOL_ID":     args.UserPoolID,
+			"POOLED_TABLE":     args.PooledTable,
+			"EVENT_BUS":        args.EventBusName,
+			"TIER_DEPLOYMENTS": pulumi.String(tiersJSON),
+		},
+		Policies: map[string]pulumi.StringInput{"control-plane": tenantsPolicy},
 	}, pulumi.Parent(c))
 	if err != nil {
 		return nil, err
 	}
 	c.Functions["tenants"] = tenants
-	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{"registrationArn": fn.FunctionArn, "tenantsArn": tenants.FunctionArn}); err != nil {
+	usersPolicy := pulumi.All(args.RegistryTableArn, args.UserPoolArn).ApplyT(func(v []any) (string, error) {
+		return UsersPolicy(v[0].(string), v[1].(string)).JSON()
+	}).(pulumi.StringOutput)
+	users, err := NewFunction(ctx, name+"-users", &FunctionArgs{
+		Name:             args.Namer.Name("users", MaxLambdaName),
+		Description:      "A tenant's users for its TenantAdmins (and SystemAdmins): list, create, role, disable, enable, delete",
+		ZipPath:          args.Packages["users"],
+		MemoryMB:         args.Functions.MemoryMB,
+		TimeoutSeconds:   args.Functions.TimeoutSeconds,
+		LogRetentionDays: args.LogRetentionDays,
+		Environment:      pulumi.StringMap{"REGISTRY_TABLE": args.RegistryTable, "USER_POOL_ID": args.UserPoolID},
+		Policies:         map[string]pulumi.StringInput{"control-plane": usersPolicy},
+	}, pulumi.Parent(c))
+	if err != nil {
+		return nil, err
+	}
+	c.Functions["users"] = users
+	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"registrationArn": fn.FunctionArn, "tenantsArn": tenants.FunctionArn, "usersArn": users.FunctionArn,
+	}); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
@@ -23,6 +24,18 @@ type Function struct {
 	InvokeArn    pulumi.StringOutput `pulumi:"invokeArn"`
 	RoleArn      pulumi.StringOutput `pulumi:"roleArn"`
 	RoleName     pulumi.StringOutput `pulumi:"roleName"`
+	// Version is the latest published version (functions with an alias;
+	// "$LATEST" otherwise).
+	Version pulumi.StringOutput `pulumi:"version"`
+	// AliasArn is the alias's ARN (functions with an alias only).
+	AliasArn pulumi.StringOutput `pulumi:"aliasArn"`
+
+	// Alias is the alias callers reach the function through ("" when they
+	// call the function itself). InvokeArn then targets the alias, and
+	// callers' permissions must be granted with Alias as the qualifier.
+	Alias string
+	// Name is the physical function name.
+	Name string
 }
 
 // FunctionArgs configures a Function.
@@ -47,7 +60,18 @@ type FunctionArgs struct {
 	// Policies are extra inline policies of the role, by name. Each is the
 	// policy document's JSON (see the builders in policy.go).
 	Policies map[string]pulumi.StringInput
+	// Alias, when set, publishes every code or configuration change as a
+	// new version and puts the alias of this name in front of the
+	// function. The program creates the alias on the first version and
+	// never moves it again: CodeDeploy shifts its traffic to new versions
+	// (see Release), so the alias's functionVersion and routingConfig are
+	// ignored on update.
+	Alias string
 }
+
+// aliasNamePattern is what Lambda accepts as an alias name (and that is not
+// a version number).
+var aliasNamePattern = regexp.MustCompile(`^[a-zA-Z-_][a-zA-Z0-9-_]{0,127}$`)
 
 // NewFunction registers the function, its role and its log group.
 func NewFunction(ctx *pulumi.Context, name string, args *FunctionArgs, opts ...pulumi.ResourceOption) (*Function, error) {
@@ -63,8 +87,10 @@ func NewFunction(ctx *pulumi.Context, name string, args *FunctionArgs, opts ...p
 		return nil, fmt.Errorf("function %s: MemoryMB must be >= 128 and TimeoutSeconds 1-900", name)
 	case !validRetention(args.LogRetentionDays):
 		return nil, fmt.Errorf("function %s: LogRetentionDays must be a CloudWatch Logs retention", name)
+	case args.Alias != "" && !aliasNamePattern.MatchString(args.Alias):
+		return nil, fmt.Errorf("function %s: Alias %q is not a Lambda alias name (letters, digits, - and _, not starting with a digit)", name, args.Alias)
 	}
-	c := &Function{}
+	c := &Function{Alias: args.Alias, Name: args.Name}
 	if err := ctx.RegisterComponentResource("tenantforge:app:Function", name, c, opts...); err != nil {
 		return nil, err
 	}
@@ -119,6 +145,9 @@ func NewFunction(ctx *pulumi.Context, name string, args *FunctionArgs, opts ...p
 	if args.ReservedConcurrency > 0 {
 		fnArgs.ReservedConcurrentExecutions = pulumi.Int(args.ReservedConcurrency)
 	}
+	if args.Alias != "" {
+		fnArgs.Publish = pulumi.Bool(true)
+	}
 	// The role's policies must exist before the function runs with it.
 	fn, err := lambda.NewFunction(ctx, name, fnArgs, pulumi.Parent(c), pulumi.DependsOn(policies))
 	if err != nil {
@@ -126,13 +155,31 @@ func NewFunction(ctx *pulumi.Context, name string, args *FunctionArgs, opts ...p
 	}
 	c.FunctionName, c.FunctionArn, c.InvokeArn = fn.Name, fn.Arn, fn.InvokeArn
 	c.RoleArn, c.RoleName = role.Arn, role.Name
+	c.Version = fn.Version
+	c.AliasArn = pulumi.String("").ToStringOutput()
+	if args.Alias != "" {
+		alias, err := lambda.NewAlias(ctx, name+"-"+args.Alias, &lambda.AliasArgs{
+			Name:            pulumi.String(args.Alias),
+			Description:     pulumi.String("What callers reach; CodeDeploy shifts it to new versions"),
+			FunctionName:    fn.Name,
+			FunctionVersion: fn.Version,
+		}, pulumi.Parent(c), pulumi.IgnoreChanges(AliasIgnoredFields))
+		if err != nil {
+			return nil, err
+		}
+		c.InvokeArn, c.AliasArn = alias.InvokeArn, alias.Arn
+	}
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"functionName": c.FunctionName, "functionArn": c.FunctionArn, "invokeArn": c.InvokeArn,
-		"roleArn": c.RoleArn, "roleName": c.RoleName,
+		"roleArn": c.RoleArn, "roleName": c.RoleName, "version": c.Version, "aliasArn": c.AliasArn,
 	}); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
+
+// AliasIgnoredFields are the alias inputs CodeDeploy owns once the alias
+// exists: the version it points at and the weights of a traffic shift.
+var AliasIgnoredFields = []string{"functionVersion", "routingConfig"}
 
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

@@ -26,6 +26,13 @@ const (
 	OutLayerArn          = "sharedLayerArn"
 	OutUsagePlanIDs      = "usagePlanIds"
 	OutTenantRoleArn     = "tenantAccessRoleArn"
+	// OutReleases describes each application function's release (alias,
+	// latest version, CodeDeploy application and group) for cmd/lambdarelease.
+	OutReleases = "releases"
+	// The delivery pipeline (platform stacks with cicd.repository).
+	OutPipelineName      = "pipelineName"
+	OutConnectionArn     = "sourceConnectionArn"
+	OutNotificationTopic = "pipelineNotificationTopicArn"
 	OutSiteURL           = "siteUrl"
 	OutSiteBucket        = "siteBucketName"
 	OutDistributionID    = "siteDistributionId"

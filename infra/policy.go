@@ -3,6 +3,8 @@ package infra
 import (
 	"encoding/json"
 	"errors"
+
+	"github.com/tenantforge/tenantforge/shared/tenancy"
 )
 
 // PolicyDocument is an IAM policy document. Policies are built by pure Go
@@ -173,13 +175,105 @@ func RegistrationPolicy(r RegistrationResources) PolicyDocument {
 	)
 }
 
-// TenantsPolicy lets the tenants function list and update tenant records
-// and disable or enable a tenant's users.
-func TenantsPolicy(registryTableArn, userPoolArn string) PolicyDocument {
+// TenantsResources are what the tenants function touches.
+type TenantsResources struct {
+	Partition, Region string
+	RegistryTableArn  string
+	UserPoolArn       string
+	EventBusArn       string
+	PooledTableArn    string
+}
+
+// TenantsPolicy lets the tenants function keep tenant records and name
+// reservations (list, update, rename, tombstone), walk a tenant's user
+// index, disable, enable, re-tier and delete the users in it, move a tenant's API key between usage plans
+// and delete it, publish lifecycle events, and purge an offboarded
+// tenant's pooled items: queries may read the key attributes only, so the
+// function never reads tenants' business data.
+func TenantsPolicy(r TenantsResources) PolicyDocument {
+	gw := "arn:" + r.Partition + ":apigateway:" + r.Region + "::"
 	return NewPolicy(
-		Statement{Sid: "Registry", Effect: "Allow", Action: []string{"dynamodb:Scan", "dynamodb:GetItem", "dynamodb:PutItem"}, Resource: []string{registryTableArn}},
+		Statement{Sid: "Registry", Effect: "Allow", Action: []string{"dynamodb:Scan", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}, Resource: []string{r.RegistryTableArn}},
+		Statement{Sid: "WalkTenantUsers", Effect: "Allow", Action: []string{"dynamodb:Query"},
+			Resource:  []string{TenantUsersIndexArn(r.RegistryTableArn)},
+			Condition: leadingKeys(tenancy.UserKeyPrefix + "*")},
 		Statement{Sid: "TenantUsers", Effect: "Allow",
-			Action:   []string{"cognito-idp:ListUsers", "cognito-idp:AdminDisableUser", "cognito-idp:AdminEnableUser"},
-			Resource: []string{userPoolArn}},
+			Action: []string{"cognito-idp:AdminDisableUser", "cognito-idp:AdminEnableUser",
+				"cognito-idp:AdminUpdateUserAttributes", "cognito-idp:AdminDeleteUser"},
+			Resource: []string{r.UserPoolArn}},
+		Statement{Sid: "AttachKeys", Effect: "Allow", Action: []string{"apigateway:POST"}, Resource: []string{gw + "/usageplans/*/keys"}},
+		Statement{Sid: "DetachKeys", Effect: "Allow", Action: []string{"apigateway:GET", "apigateway:DELETE"}, Resource: []string{gw + "/usageplans/*/keys/*"}},
+		Statement{Sid: "DeleteKeys", Effect: "Allow", Action: []string{"apigateway:DELETE"}, Resource: []string{gw + "/apikeys/*"}},
+		Statement{Sid: "LifecycleEvents", Effect: "Allow", Action: []string{"events:PutEvents"}, Resource: []string{r.EventBusArn}},
+		Statement{Sid: "FindPooledItems", Effect: "Allow", Action: []string{"dynamodb:Query"}, Resource: []string{r.PooledTableArn},
+			Condition: map[string]map[string]any{
+				"ForAllValues:StringEquals": {"dynamodb:Attributes": []string{tenancy.DataPartitionKey, tenancy.DataSortKey}},
+				"StringEquals":              {"dynamodb:Select": "SPECIFIC_ATTRIBUTES"},
+			}},
+		Statement{Sid: "PurgePooledItems", Effect: "Allow", Action: []string{"dynamodb:BatchWriteItem", "dynamodb:DeleteItem"}, Resource: []string{r.PooledTableArn}},
+	)
+}
+
+// TenantUsersIndexArn is the ARN of the registry's tenant-users index.
+func TenantUsersIndexArn(registryTableArn string) string {
+	return registryTableArn + "/index/" + tenancy.TenantUsersIndex
+}
+
+// leadingKeys confines item-level DynamoDB actions to partition keys that
+// match one of the patterns.
+func leadingKeys(patterns ...string) map[string]map[string]any {
+	return map[string]map[string]any{"ForAllValues:StringLike": {"dynamodb:LeadingKeys": patterns}}
+}
+
+// UsersActions are the user pool admin actions the users function calls
+// (shared/controlplane.CognitoDirectory), and no others: it never lists
+// the pool or sets a password.
+var UsersActions = []string{
+	"cognito-idp:AdminCreateUser", "cognito-idp:AdminGetUser", "cognito-idp:AdminUpdateUserAttributes",
+	"cognito-idp:AdminAddUserToGroup", "cognito-idp:AdminRemoveUserFromGroup",
+	"cognito-idp:AdminDisableUser", "cognito-idp:AdminEnableUser", "cognito-idp:AdminUserGlobalSignOut",
+	"cognito-idp:AdminDeleteUser",
+}
+
+// UsersPolicy lets the users function keep the tenants' user indexes (only
+// registry items and index partitions under "USER#"), read tenant records
+// (only "TENANT#" items, never written) and manage the pool's users with
+// UsersActions.
+func UsersPolicy(registryTableArn, userPoolArn string) PolicyDocument {
+	return NewPolicy(
+		Statement{Sid: "TenantUserIndex", Effect: "Allow",
+			Action:    []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"},
+			Resource:  []string{registryTableArn, TenantUsersIndexArn(registryTableArn)},
+			Condition: leadingKeys(tenancy.UserKeyPrefix + "*")},
+		Statement{Sid: "ReadTenants", Effect: "Allow", Action: []string{"dynamodb:GetItem"},
+			Resource: []string{registryTableArn}, Condition: leadingKeys("TENANT#*")},
+		Statement{Sid: "TenantUsers", Effect: "Allow", Action: UsersActions, Resource: []string{userPoolArn}},
+	)
+}
+
+// ServiceTrustPolicy lets one AWS service assume a role.
+func ServiceTrustPolicy(service string) PolicyDocument {
+	return NewPolicy(Statement{
+		Effect:    "Allow",
+		Principal: map[string]any{"Service": service},
+		Action:    []string{"sts:AssumeRole"},
+	})
+}
+
+// CodeDeployLambdaPolicy is CodeDeploy's role for Lambda releases: read and
+// move the given functions' alias, and read the release alarms. It is the
+// managed AWSCodeDeployRoleForLambda cut down to these functions and alarms
+// (no hook functions, no SNS triggers, no S3 revisions: AppSpecs are sent
+// inline).
+func CodeDeployLambdaPolicy(functionArns []string, alias string, alarmArns []string) PolicyDocument {
+	aliases := make([]string, 0, len(functionArns))
+	for _, arn := range functionArns {
+		aliases = append(aliases, arn+":"+alias)
+	}
+	return NewPolicy(
+		Statement{Sid: "ShiftAliases", Effect: "Allow",
+			Action:   []string{"lambda:GetAlias", "lambda:UpdateAlias", "lambda:GetProvisionedConcurrencyConfig"},
+			Resource: aliases},
+		Statement{Sid: "ReadReleaseAlarms", Effect: "Allow", Action: []string{"cloudwatch:DescribeAlarms"}, Resource: alarmArns},
 	)
 }

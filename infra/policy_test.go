@@ -60,3 +60,26 @@ func TestPolicyJSONRefusesBrokenOrAdminStatements(t *testing.T) {
 		assert.Error(t, err, name)
 	}
 }
+
+func TestUsersPolicyConfinesTheRegistryToUserItems(t *testing.T) {
+	table := "arn:aws:dynamodb:eu-west-1:123456789012:table/registry"
+	pool := "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_x"
+	doc := decode(t, UsersPolicy(table, pool))
+	assert.Equal(t, []any{
+		map[string]any{"Sid": "TenantUserIndex", "Effect": "Allow",
+			"Action":    []any{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"},
+			"Resource":  []any{table, table + "/index/tenant-users"},
+			"Condition": map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": []any{"USER#*"}}}},
+		map[string]any{"Sid": "ReadTenants", "Effect": "Allow", "Action": []any{"dynamodb:GetItem"}, "Resource": []any{table},
+			"Condition": map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": []any{"TENANT#*"}}}},
+		map[string]any{"Sid": "TenantUsers", "Effect": "Allow", "Resource": []any{pool}, "Action": []any{
+			"cognito-idp:AdminCreateUser", "cognito-idp:AdminGetUser", "cognito-idp:AdminUpdateUserAttributes",
+			"cognito-idp:AdminAddUserToGroup", "cognito-idp:AdminRemoveUserFromGroup",
+			"cognito-idp:AdminDisableUser", "cognito-idp:AdminEnableUser", "cognito-idp:AdminUserGlobalSignOut",
+			"cognito-idp:AdminDeleteUser"}},
+	}, doc["Statement"], "the users function gets exactly the user items, tenant reads and the admin actions it calls")
+	for _, a := range UsersActions {
+		assert.NotContains(t, []string{"cognito-idp:AdminSetUserPassword", "cognito-idp:ListUsers", "cognito-idp:AdminInitiateAuth"}, a,
+			"the users function must not set passwords, list the whole pool or sign in as users")
+	}
+}

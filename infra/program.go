@@ -111,6 +111,7 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 		Partition:        partition.Partition,
 		Functions:        cfg.Functions,
 		LogRetentionDays: cfg.LogRetentionDays,
+		DeploymentConfig: cfg.CICD.Canary,
 	}, providers.RegionalOpt())
 	if err != nil {
 		return err
@@ -127,6 +128,8 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 		ClientID:         identity.ClientID,
 		EventBusName:     shared.EventBusName,
 		EventBusArn:      shared.EventBusArn,
+		PooledTable:      shared.PooledTableName,
+		PooledTableArn:   shared.PooledTableArn,
 		Tiers:            cfg.Tiers,
 		CacheSeconds:     cfg.Identity.AuthorizerCacheSeconds,
 		Functions:        cfg.Functions,
@@ -183,6 +186,26 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 		}
 		ctx.Export(OutAuditTrailName, audit.TrailName)
 	}
+	if cfg.CICD.PipelineEnabled() {
+		pipeline, err := NewPipeline(ctx, "cicd", &PipelineArgs{
+			Namer:            namer,
+			Partition:        partition.Partition,
+			Region:           cfg.Region,
+			AccountID:        caller.AccountId,
+			CICD:             cfg.CICD,
+			Backend:          cfg.PulumiBackend,
+			Stack:            cfg.Stack,
+			LogRetentionDays: cfg.LogRetentionDays,
+			ForceDestroy:     cfg.IsDev(),
+			VPC:              cfg.VPC.Enabled,
+		}, providers.RegionalOpt())
+		if err != nil {
+			return err
+		}
+		ctx.Export(OutPipelineName, pipeline.PipelineName)
+		ctx.Export(OutConnectionArn, pipeline.ConnectionArn)
+		ctx.Export(OutNotificationTopic, pipeline.TopicArn)
+	}
 	if cfg.VPC.Enabled {
 		network, err := NewNetwork(ctx, "network", &NetworkArgs{VPC: cfg.VPC}, providers.RegionalOpt())
 		if err != nil {
@@ -211,6 +234,7 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 	ctx.Export(OutAPIURL, api.URL)
 	ctx.Export(OutUsagePlanIDs, api.UsagePlanIDs)
 	ctx.Export(OutLayerArn, layer.LayerArn)
+	ctx.Export(OutReleases, pool.Releases)
 	ctx.Export(OutSiteURL, site.URL)
 	ctx.Export(OutSiteBucket, site.BucketName)
 	ctx.Export(OutDistributionID, site.DistributionID)
@@ -248,6 +272,7 @@ func ComposeTenant(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) error 
 		ReservedConcurrency: reserved,
 		LogRetentionDays:    cfg.LogRetentionDays,
 		DeletionProtection:  !cfg.IsDev(),
+		DeploymentConfig:    cfg.CICD.Canary,
 	}, providers.RegionalOpt())
 	if err != nil {
 		return err
@@ -274,5 +299,6 @@ func ComposeTenant(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) error 
 	ctx.Export(OutDataTableName, silo.TableName)
 	ctx.Export(OutDataTableArn, silo.TableArn)
 	ctx.Export(OutRegistryTableName, platform.RegistryTableName)
+	ctx.Export(OutReleases, silo.Releases)
 	return nil
 }

@@ -44,6 +44,18 @@ func NewSharedServices(ctx *pulumi.Context, name string, args *SharedServicesArg
 		HashKey:     pulumi.String(tenancy.RegistryPartitionKey),
 		Attributes: dynamodb.TableAttributeArray{
 			dynamodb.TableAttributeArgs{Name: pulumi.String(tenancy.RegistryPartitionKey), Type: pulumi.String("S")},
+			dynamodb.TableAttributeArgs{Name: pulumi.String(tenancy.TenantUsersIndexKey), Type: pulumi.String("S")},
+			dynamodb.TableAttributeArgs{Name: pulumi.String(tenancy.TenantUsersIndexSortKey), Type: pulumi.String("S")},
+		},
+		// A tenant's users, in username order (Cognito cannot list them by
+		// tenant); only user items carry the index's keys.
+		GlobalSecondaryIndexes: dynamodb.TableGlobalSecondaryIndexArray{
+			dynamodb.TableGlobalSecondaryIndexArgs{
+				Name:           pulumi.String(tenancy.TenantUsersIndex),
+				HashKey:        pulumi.String(tenancy.TenantUsersIndexKey),
+				RangeKey:       pulumi.String(tenancy.TenantUsersIndexSortKey),
+				ProjectionType: pulumi.String("ALL"),
+			},
 		},
 		PointInTimeRecovery:       &dynamodb.TablePointInTimeRecoveryArgs{Enabled: pulumi.Bool(true)},
 		ServerSideEncryption:      &dynamodb.TableServerSideEncryptionArgs{Enabled: pulumi.Bool(true)},

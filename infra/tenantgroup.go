@@ -26,6 +26,8 @@ type TenantGroup struct {
 	TableArn  pulumi.StringOutput `pulumi:"tableArn"`
 	// TenantRoleArn is the tenant access role (pool groups only).
 	TenantRoleArn pulumi.StringOutput `pulumi:"tenantRoleArn"`
+	// Releases describe the safe release of each function (see Release).
+	Releases pulumi.MapOutput `pulumi:"releases"`
 	// Functions are the group's functions by service name.
 	Functions map[string]*Function
 }
@@ -53,6 +55,9 @@ type TenantGroupArgs struct {
 	LogRetentionDays    int
 	// DeletionProtection guards a silo group's table.
 	DeletionProtection bool
+	// DeploymentConfig is the CodeDeploy configuration that releases new
+	// versions of the functions (cicd.canary).
+	DeploymentConfig string
 }
 
 // NewTenantGroup registers the group.
@@ -126,7 +131,18 @@ func NewTenantGroup(ctx *pulumi.Context, name string, args *TenantGroupArgs, opt
 		}
 		c.TenantRoleArn = pulumi.String("").ToStringOutput()
 	}
-	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{"tableName": c.TableName, "tableArn": c.TableArn, "tenantRoleArn": c.TenantRoleArn}); err != nil {
+	release, err := NewRelease(ctx, name+"-release", &ReleaseArgs{
+		Namer:            args.Namer,
+		Role:             args.Deployment,
+		Functions:        c.Functions,
+		DeploymentConfig: args.DeploymentConfig,
+		TimeoutSeconds:   args.Functions.TimeoutSeconds,
+	}, pulumi.Parent(c))
+	if err != nil {
+		return nil, err
+	}
+	c.Releases = release.Releases
+	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{"tableName": c.TableName, "tableArn": c.TableArn, "tenantRoleArn": c.TenantRoleArn, "releases": c.Releases}); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -153,6 +169,7 @@ func (c *TenantGroup) addFunctions(ctx *pulumi.Context, name string, args *Tenan
 			LogRetentionDays:    args.LogRetentionDays,
 			Policies:            policies,
 			Layers:              pulumi.StringArray{args.LayerArn},
+			Alias:               LiveAlias,
 		}, pulumi.Parent(c))
 		if err != nil {
 			return err

@@ -20,6 +20,7 @@ const (
 	typeUsagePlan  = "aws:apigateway/usagePlan:UsagePlan"
 	typePermission = "aws:lambda/permission:Permission"
 	typeAccount    = "aws:apigateway/account:Account"
+	typeAlias      = "aws:lambda/alias:Alias"
 )
 
 func TestPlatformAPIIsBuiltFromTheDefinition(t *testing.T) {
@@ -34,8 +35,9 @@ func TestPlatformAPIIsBuiltFromTheDefinition(t *testing.T) {
 	integration := func(path, method string) string {
 		return paths[path].(map[string]any)[method].(map[string]any)["x-amazon-apigateway-integration"].(map[string]any)["uri"].(string)
 	}
-	assert.Equal(t, find(t, rec, typeLambda, "pool-products").Output("invokeArn"), integration("/products/{productId}", "put"))
-	assert.Equal(t, find(t, rec, typeLambda, "pool-orders").Output("invokeArn"), integration("/orders", "post"))
+	assert.Equal(t, find(t, rec, typeAlias, "pool-products-live").Output("invokeArn"), integration("/products/{productId}", "put"),
+		"the API must invoke the live alias, or CodeDeploy's traffic shifting and rollback would not reach callers")
+	assert.Equal(t, find(t, rec, typeAlias, "pool-orders-live").Output("invokeArn"), integration("/orders", "post"))
 	authz := doc["components"].(map[string]any)["securitySchemes"].(map[string]any)["tenantAuthorizer"].(map[string]any)["x-amazon-apigateway-authorizer"].(map[string]any)
 	assert.Equal(t, find(t, rec, typeLambda, "authorizer-fn").Output("invokeArn"), authz["authorizerUri"])
 	assert.Equal(t, float64(60), authz["authorizerResultTtlInSeconds"], "API Gateway's decision cache follows identity.authorizerCacheSeconds")
@@ -90,6 +92,7 @@ func TestLambdaPermissionsAreScopedToTheAPI(t *testing.T) {
 		"tenantforge-dev-pool-orders":   exec + "/api/*/*",
 		"tenantforge-dev-registration":  exec + "/api/*/*",
 		"tenantforge-dev-tenants":       exec + "/api/*/*",
+		"tenantforge-dev-users":         exec + "/api/*/*",
 		"tenantforge-dev-authorizer":    exec + "/authorizers/*",
 	}, got, "only this API's stage may invoke the functions")
 }

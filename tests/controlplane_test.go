@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/tenantforge/tenantforge/infra"
 )
 
 // The registration function may keep the registry, manage tenant admins and
@@ -36,16 +38,134 @@ func TestRegistrationRoleIsExactlyTheControlPlanesNeeds(t *testing.T) {
 	assert.Equal(t, pool.ID, env["USER_POOL_ID"])
 }
 
-func TestTenantsRoleListsTenantsAndSwitchesUsers(t *testing.T) {
+// The tenants function keeps tenant records, manages a tenant's users and
+// API key, publishes lifecycle events and purges an offboarded tenant's
+// pooled items, reading their keys only. (The mock cannot prove IAM's
+// evaluation of the Query conditions; tests/iamsim does not model them.)
+func TestTenantsRoleIsExactlyTheLifecyclesNeeds(t *testing.T) {
 	rec := run(t, "dev", stackConfig(t, "dev"), nil)
 	role := find(t, rec, typeRole, "control-plane-tenants-role")
 	require.Len(t, policiesOf(rec, role), 2)
+	gw := "arn:aws:apigateway:eu-west-1::"
+	pooled := "arn:aws:dynamodb:eu-west-1:123456789012:table/tenantforge-dev-pooled-data"
 	assert.Equal(t, []any{
-		map[string]any{"Sid": "Registry", "Effect": "Allow", "Action": []any{"dynamodb:Scan", "dynamodb:GetItem", "dynamodb:PutItem"},
+		map[string]any{"Sid": "Registry", "Effect": "Allow", "Action": []any{"dynamodb:Scan", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"},
 			"Resource": []any{"arn:aws:dynamodb:eu-west-1:123456789012:table/tenantforge-dev-registry"}},
-		map[string]any{"Sid": "TenantUsers", "Effect": "Allow", "Action": []any{"cognito-idp:ListUsers", "cognito-idp:AdminDisableUser", "cognito-idp:AdminEnableUser"},
+		map[string]any{"Sid": "WalkTenantUsers", "Effect": "Allow", "Action": []any{"dynamodb:Query"},
+			"Resource":  []any{"arn:aws:dynamodb:eu-west-1:123456789012:table/tenantforge-dev-registry/index/tenant-users"},
+			"Condition": map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": []any{"USER#*"}}}},
+		map[string]any{"Sid": "TenantUsers", "Effect": "Allow",
+			"Action": []any{"cognito-idp:AdminDisableUser", "cognito-idp:AdminEnableUser",
+				"cognito-idp:AdminUpdateUserAttributes", "cognito-idp:AdminDeleteUser"},
 			"Resource": []any{find(t, rec, typeUserPool, "identity-users").Output("arn")}},
-	}, statements(t, find(t, rec, typeRolePol, "control-plane-tenants-control-plane")), "the tenants function reads no business data")
+		map[string]any{"Sid": "AttachKeys", "Effect": "Allow", "Action": []any{"apigateway:POST"}, "Resource": []any{gw + "/usageplans/*/keys"}},
+		map[string]any{"Sid": "DetachKeys", "Effect": "Allow", "Action": []any{"apigateway:GET", "apigateway:DELETE"}, "Resource": []any{gw + "/usageplans/*/keys/*"}},
+		map[string]any{"Sid": "DeleteKeys", "Effect": "Allow", "Action": []any{"apigateway:DELETE"}, "Resource": []any{gw + "/apikeys/*"}},
+		map[string]any{"Sid": "LifecycleEvents", "Effect": "Allow", "Action": []any{"events:PutEvents"},
+			"Resource": []any{"arn:aws:events:eu-west-1:123456789012:event-bus/tenantforge-dev-tenant-events"}},
+		map[string]any{"Sid": "FindPooledItems", "Effect": "Allow", "Action": []any{"dynamodb:Query"}, "Resource": []any{pooled},
+			"Condition": map[string]any{
+				"ForAllValues:StringEquals": map[string]any{"dynamodb:Attributes": []any{"tenantId", "sk"}},
+				"StringEquals":              map[string]any{"dynamodb:Select": "SPECIFIC_ATTRIBUTES"},
+			}},
+		map[string]any{"Sid": "PurgePooledItems", "Effect": "Allow", "Action": []any{"dynamodb:BatchWriteItem", "dynamodb:DeleteItem"}, "Resource": []any{pooled}},
+	}, statements(t, find(t, rec, typeRolePol, "control-plane-tenants-control-plane")),
+		"the tenants function may read pooled keys to delete them, never tenants' business data")
+
+	fn := find(t, rec, typeLambda, "control-plane-tenants")
+	env := fn.Input("environment").(map[string]any)["variables"].(map[string]any)
+	assert.Equal(t, "tenantforge-dev-pooled-data", env["POOLED_TABLE"], "offboarding must purge the pooled table")
+	assert.Equal(t, "tenantforge-dev-tenant-events", env["EVENT_BUS"])
+	assert.Equal(t, `{"basic":"pool","platinum":"silo","premium":"pool","standard":"pool"}`, env["TIER_DEPLOYMENTS"])
+	assert.EqualValues(t, 29, fn.Input("timeout"), "an offboarding purges for 20 s per request: the function must outlive that")
+}
+
+// The users function may keep the user index, read tenant records and call
+// exactly the user pool admin actions its code calls.
+func TestUsersRoleIsExactlyTheUsersNeeds(t *testing.T) {
+	rec := run(t, "dev", stackConfig(t, "dev"), nil)
+	role := find(t, rec, typeRole, "control-plane-users-role")
+	require.Len(t, policiesOf(rec, role), 2, "logs and traces, and the control-plane policy: nothing more")
+	table := "arn:aws:dynamodb:eu-west-1:123456789012:table/tenantforge-dev-registry"
+	pool := find(t, rec, typeUserPool, "identity-users")
+	assert.Equal(t, []any{
+		map[string]any{"Sid": "TenantUserIndex", "Effect": "Allow",
+			"Action":    []any{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"},
+			"Resource":  []any{table, table + "/index/tenant-users"},
+			"Condition": map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": []any{"USER#*"}}}},
+		map[string]any{"Sid": "ReadTenants", "Effect": "Allow", "Action": []any{"dynamodb:GetItem"}, "Resource": []any{table},
+			"Condition": map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": []any{"TENANT#*"}}}},
+		map[string]any{"Sid": "TenantUsers", "Effect": "Allow", "Resource": []any{pool.Output("arn")}, "Action": []any{
+			"cognito-idp:AdminCreateUser", "cognito-idp:AdminGetUser", "cognito-idp:AdminUpdateUserAttributes",
+			"cognito-idp:AdminAddUserToGroup", "cognito-idp:AdminRemoveUserFromGroup",
+			"cognito-idp:AdminDisableUser", "cognito-idp:AdminEnableUser", "cognito-idp:AdminUserGlobalSignOut",
+			"cognito-idp:AdminDeleteUser"}},
+	}, statements(t, find(t, rec, typeRolePol, "control-plane-users-control-plane")))
+
+	fn := find(t, rec, typeLambda, "control-plane-users")
+	assert.Equal(t, map[string]any{"REGISTRY_TABLE": "tenantforge-dev-registry", "USER_POOL_ID": pool.ID},
+		fn.Input("environment").(map[string]any)["variables"], "the users function's environment")
+
+	// The registry's tenant-users index that the policy and the code name.
+	reg := find(t, rec, "aws:dynamodb/table:Table", "shared-registry")
+	assert.Equal(t, []any{map[string]any{"name": "tenant-users", "hashKey": "userTenant", "rangeKey": "username", "projectionType": "ALL"}},
+		reg.Input("globalSecondaryIndexes"), "without the index no tenant's users can be listed")
+}
+
+// IAM itself keeps the users function to user items: it cannot write (or
+// read) tenant records' names, configuration or other items, only read
+// tenant records. Not proven here: that real DynamoDB sets
+// dynamodb:LeadingKeys as the simulation does (AWS documents it).
+func TestUsersFunctionCannotWriteTenantRecords(t *testing.T) {
+	rec := run(t, "dev", stackConfig(t, "dev"), nil)
+	role := find(t, rec, typeRole, "control-plane-users-role")
+	var policies []any
+	for _, p := range policiesOf(rec, role) {
+		doc, err := p.PolicyInput("policy")
+		require.NoError(t, err)
+		policies = append(policies, map[string]any{"name": p.Name, "policy": doc})
+	}
+	principal := role.Output("arn").(string)
+	table := rec.Outputs[infra.OutRegistryTableArn].(string)
+	index := table + "/index/tenant-users"
+	pool := find(t, rec, typeUserPool, "identity-users").Output("arn").(string)
+	var cases []simCase
+	add := func(name, want, action, resource string, keys ...string) {
+		ctx := map[string]any{}
+		if keys != nil {
+			ctx["dynamodb:LeadingKeys"] = keys
+		}
+		cases = append(cases, simCase{Name: name, want: want, Simulation: map[string]any{
+			"identityPolicies": policies, "request": dynamoRequest(principal, action, resource, ctx)}})
+	}
+	user := "USER#t0123456789ab#ann@acme.example"
+	for _, action := range []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"} {
+		add("users function "+action+" on a user item", "Allowed", action, table, user)
+	}
+	add("users function lists a tenant's users on the index", "Allowed", "dynamodb:Query", index, "USER#t0123456789ab")
+	add("users function reads a tenant record", "Allowed", "dynamodb:GetItem", table, "TENANT#t0123456789ab")
+	for _, key := range []string{"TENANT#t0123456789ab", "NAME#acme", "CONFIG#usage-plans"} {
+		add("users function writes "+key, "ImplicitlyDenied", "dynamodb:PutItem", table, key)
+		add("users function deletes "+key, "ImplicitlyDenied", "dynamodb:DeleteItem", table, key)
+		add("users function updates "+key, "ImplicitlyDenied", "dynamodb:UpdateItem", table, key)
+	}
+	add("users function reads a name reservation", "ImplicitlyDenied", "dynamodb:GetItem", table, "NAME#acme")
+	add("users function reads the usage plan ids", "ImplicitlyDenied", "dynamodb:GetItem", table, "CONFIG#usage-plans")
+	add("users function batch-writes a user and a tenant", "ImplicitlyDenied", "dynamodb:BatchWriteItem", table, user, "TENANT#t0123456789ab")
+	add("users function scans the registry", "ImplicitlyDenied", "dynamodb:Scan", table)
+	add("users function queries the index outside USER#", "ImplicitlyDenied", "dynamodb:Query", index, "TENANT#t0123456789ab")
+	add("users function reads the pooled data", "ImplicitlyDenied", "dynamodb:GetItem", rec.Outputs[infra.OutPooledTableArn].(string), "t0123456789ab")
+	cognito := func(name, want, action string) {
+		cases = append(cases, simCase{Name: name, want: want, Simulation: map[string]any{"identityPolicies": policies, "request": map[string]any{
+			"action": action, "principal": principal, "resource": map[string]any{"accountId": account, "resource": pool}, "contextVariables": map[string]any{},
+		}}})
+	}
+	cognito("users function creates a user", "Allowed", "cognito-idp:AdminCreateUser")
+	cognito("users function signs a user out", "Allowed", "cognito-idp:AdminUserGlobalSignOut")
+	cognito("users function sets a password", "ImplicitlyDenied", "cognito-idp:AdminSetUserPassword")
+	cognito("users function lists the whole pool", "ImplicitlyDenied", "cognito-idp:ListUsers")
+	cognito("users function signs in as a user", "ImplicitlyDenied", "cognito-idp:AdminInitiateAuth")
+	simulate(t, cases)
 }
 
 func TestPlatformAPIServesTheControlPlane(t *testing.T) {

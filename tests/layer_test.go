@@ -34,7 +34,7 @@ func TestEveryApplicationFunctionAttachesTheSharedLayer(t *testing.T) {
 func TestMissingLayerSaysToBuild(t *testing.T) {
 	dir := t.TempDir()
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "lambdas"), 0o755))
-	for _, fn := range []string{"authorizer", "products", "orders", "registration", "tenants"} {
+	for _, fn := range []string{"authorizer", "products", "orders", "registration", "tenants", "users"} {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "lambdas", fn+".zip"), []byte("PK"), 0o644))
 	}
 	rec, err := mockcloud.Run(mockcloud.Options{Project: "tenantforge", Stack: "dev", Config: stackConfig(t, "dev")},

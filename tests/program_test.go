@@ -47,47 +47,62 @@ func TestPlatformStackResourceSet(t *testing.T) {
 	rec := run(t, "dev", stackConfig(t, "dev"), nil)
 	webFiles := len(builtWebFiles(t))
 	assert.Equal(t, map[string]int{
-		typeProvider:                            2, // regional and us-east-1
-		typeShared:                              1,
-		typeTable:                               2, // tenant registry, pooled data
-		typeDataStore:                           1,
-		typeEventBus:                            1,
-		typeAudit:                               1,
-		typeTrail:                               1,
-		typeIdentity:                            1,
-		typeUserPool:                            1,
-		typeClient:                              1,
-		typeGroup:                               3, // SystemAdmin, TenantAdmin, TenantUser
-		typeUser:                                1, // the stack's SystemAdmin
-		typeUserGroup:                           1,
-		typeAuthz:                               1,
-		typeFunction:                            5, // authorizer, pool products, pool orders, registration, tenants
-		typeLambda:                              5,
-		typeRole:                                7,  // five execution roles, the tenant access role, API Gateway's logs role
-		typeRolePol:                             11, // logs and traces of each function; registry read; assume tenant role x2; tenant data; control plane x2
-		typeLogGroup:                            6,  // five functions and the API's access logs
-		"tenantforge:controlplane:ControlPlane": 1,
-		"aws:dynamodb/tableItem:TableItem":      1, // the usage plan ids for the control plane
-		typeGroup2:                              1,
-		typeAccess:                              1,
-		"tenantforge:api:Api":                   1,
-		typeRestAPI:                             1,
-		typeDeployment:                          1,
-		typeStage:                               1,
-		typeMethodSet:                           1,
-		typeUsagePlan:                           3, // one per pooled tier
-		typePermission:                          5, // four functions and the authorizer
-		typeAccount:                             1,
+		typeProvider:                             2, // regional and us-east-1
+		typeShared:                               1,
+		typeTable:                                2, // tenant registry, pooled data
+		typeDataStore:                            1,
+		typeEventBus:                             1,
+		typeAudit:                                1,
+		typeTrail:                                1,
+		typeIdentity:                             1,
+		typeUserPool:                             1,
+		typeClient:                               1,
+		typeGroup:                                3, // SystemAdmin, TenantAdmin, TenantUser
+		typeUser:                                 1, // the stack's SystemAdmin
+		typeUserGroup:                            1,
+		typeAuthz:                                1,
+		typeFunction:                             6, // authorizer, pool products, pool orders, registration, tenants, users
+		typeLambda:                               6,
+		typeRole:                                 12, // six execution roles, the tenant access role, API Gateway's logs role, CodeDeploy's, the pipeline's three
+		typeRolePol:                              17, // logs and traces of each function; registry read; assume tenant role x2; tenant data; control plane x3; alias shifts; pipeline x3
+		typeLogGroup:                             9,  // six functions, the API's access logs, the build and deploy projects
+		"aws:lambda/alias:Alias":                 2,  // live: pool products and orders
+		"tenantforge:app:Release":                1,
+		"aws:codedeploy/application:Application": 1,
+		"aws:codedeploy/deploymentGroup:DeploymentGroup":              2, // one per application function
+		"aws:cloudwatch/metricAlarm:MetricAlarm":                      4, // errors and latency of each live alias
+		"tenantforge:cicd:Pipeline":                                   1, // cicd.repository is set
+		"aws:codepipeline/pipeline:Pipeline":                          1,
+		"aws:codebuild/project:Project":                               2, // build, deploy
+		"aws:codebuild/reportGroup:ReportGroup":                       1,
+		"aws:codestarconnections/connection:Connection":               1, // no cicd.connectionArn in Pulumi.dev.yaml
+		"aws:codestarnotifications/notificationRule:NotificationRule": 1,
+		typeBucket: 2, // the pipeline's artifacts and the web app's (the audit trail's bucket is awsx's)
+		"aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2": 1,
+		typeOwnership:                     2,
+		typeBucketPolicy:                  2,
+		typePublicAccess:                  2,
+		typeEncryption:                    2,
+		"aws:sns/topic:Topic":             1,
+		"aws:sns/topicPolicy:TopicPolicy": 1,
+		"aws:sns/topicSubscription:TopicSubscription": 1, // cicd.notifyEmail
+		"tenantforge:controlplane:ControlPlane":       1,
+		"aws:dynamodb/tableItem:TableItem":            1, // the usage plan ids for the control plane
+		typeGroup2:                                    1,
+		typeAccess:                                    1,
+		"tenantforge:api:Api":                         1,
+		typeRestAPI:                                   1,
+		typeDeployment:                                1,
+		typeStage:                                     1,
+		typeMethodSet:                                 1,
+		typeUsagePlan:                                 3, // one per pooled tier
+		typePermission:                                6, // five functions and the authorizer
+		typeAccount:                                   1,
 		"aws:iam/rolePolicyAttachment:RolePolicyAttachment": 1,
 		"tenantforge:app:SharedLayer":                       1,
 		"aws:lambda/layerVersion:LayerVersion":              1,
 		typeSite:                                            1,
-		typeBucket:                                          1, // the web app's (the audit trail's bucket is awsx's)
-		typePublicAccess:                                    1,
-		typeOwnership:                                       1,
-		typeEncryption:                                      1,
-		typeVersioning:                                      1,
-		typeBucketPolicy:                                    1,
+		typeVersioning:                                      1, // the web app's bucket
 		typeOAC:                                             1,
 		typeCFFunction:                                      1,
 		typeHeadersPolicy:                                   1,
@@ -104,24 +119,29 @@ func TestPlatformStackResourceSet(t *testing.T) {
 func TestTenantStackResourceSet(t *testing.T) {
 	rec := run(t, "dev-tenant-example", stackConfig(t, "dev-tenant-example"), platformOutputs(t))
 	assert.Equal(t, map[string]int{
-		typeProvider:          2,
-		typePlatRef:           1,
-		typeStackRef:          1,
-		typeDataStore:         1,
-		typeTable:             1,
-		typeGroup2:            1,
-		typeFunction:          2,
-		typeLambda:            2,
-		typeRole:              2,
-		typeRolePol:           4,
-		typeLogGroup:          3,
-		"tenantforge:api:Api": 1,
-		typeRestAPI:           1,
-		typeDeployment:        1,
-		typeStage:             1,
-		typeMethodSet:         1,
-		typeUsagePlan:         1,
-		typePermission:        3,
+		typeProvider:                             2,
+		typePlatRef:                              1,
+		typeStackRef:                             1,
+		typeDataStore:                            1,
+		typeTable:                                1,
+		typeGroup2:                               1,
+		typeFunction:                             2,
+		typeLambda:                               2,
+		typeRole:                                 3, // two execution roles, CodeDeploy's
+		typeRolePol:                              5,
+		typeLogGroup:                             3,
+		"aws:lambda/alias:Alias":                 2,
+		"tenantforge:app:Release":                1,
+		"aws:codedeploy/application:Application": 1,
+		"aws:codedeploy/deploymentGroup:DeploymentGroup": 2,
+		"aws:cloudwatch/metricAlarm:MetricAlarm":         4,
+		"tenantforge:api:Api":                            1,
+		typeRestAPI:                                      1,
+		typeDeployment:                                   1,
+		typeStage:                                        1,
+		typeMethodSet:                                    1,
+		typeUsagePlan:                                    1,
+		typePermission:                                   3,
 	}, rec.CountByType(), "a silo tenant stack must hold only that tenant's resources")
 	ref := find(t, rec, typeStackRef, "platform-stack")
 	assert.Equal(t, "organization/tenantforge/dev", ref.Input("name"))

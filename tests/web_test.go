@@ -17,7 +17,6 @@ import (
 
 const (
 	typeSite          = "tenantforge:web:Site"
-	typeBucket        = "aws:s3/bucketV2:BucketV2"
 	typePublicAccess  = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 	typeOwnership     = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
 	typeEncryption    = "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"
@@ -222,8 +221,11 @@ func TestWAFAndAccessLogsWhenConfigured(t *testing.T) {
 	assert.Equal(t, map[string]any{"objectOwnership": "BucketOwnerPreferred"}, find(t, rec, typeOwnership, "web-logs-ownership").Input("rule"),
 		"CloudFront standard logs are delivered with an ACL grant; BucketOwnerEnforced would refuse them")
 	assert.Equal(t, map[string]any{"bucket": "tenantforge-dev-web-logs.s3.amazonaws.com", "prefix": "cloudfront/", "includeCookies": false}, dist.Input("loggingConfig"))
-	assert.Len(t, rec.OfType(typeLifecycle), 1, "access logs expire")
-	assert.Len(t, rec.OfType(typePublicAccess), 2, "the logs bucket blocks public access too")
+	assert.Equal(t, []any{map[string]any{"id": "expire-access-logs", "status": "Enabled", "filter": map[string]any{"prefix": "cloudfront/"}, "expiration": map[string]any{"days": 90.0}}},
+		find(t, rec, typeLifecycle, "web-logs-expiry").Input("rules"), "access logs expire")
+	assert.Equal(t, map[string]any{
+		"bucket": "tenantforge-dev-web-logs", "blockPublicAcls": true, "blockPublicPolicy": true, "ignorePublicAcls": true, "restrictPublicBuckets": true,
+	}, find(t, rec, typePublicAccess, "web-logs-public-access").PlainInputs(), "the logs bucket blocks public access too")
 }
 
 func TestSiteUploadsTheBuiltAppAndConfig(t *testing.T) {

@@ -34,7 +34,9 @@ var env = map[string][]string{
 	"authorizer": {"ISSUER_URL=https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_bench", "CLIENT_IDS=bench", "REGISTRY_TABLE=registry", "DECISION_TTL_SECONDS=60"},
 	"products":   {"TABLE_NAME=pooled", "TENANCY=pool", "TENANT_ROLE_ARN=arn:aws:iam::123456789012:role/tenant-access"},
 	"orders":     {"TABLE_NAME=pooled", "TENANCY=pool", "TENANT_ROLE_ARN=arn:aws:iam::123456789012:role/tenant-access"},
-	"tenants":    {"REGISTRY_TABLE=registry", "USER_POOL_ID=eu-west-1_bench"},
+	"tenants": {"REGISTRY_TABLE=registry", "USER_POOL_ID=eu-west-1_bench", "POOLED_TABLE=pooled", "EVENT_BUS=bus",
+		`TIER_DEPLOYMENTS={"basic":"pool","platinum":"silo"}`},
+	"users": {"REGISTRY_TABLE=registry", "USER_POOL_ID=eu-west-1_bench"},
 	"registration": {"REGISTRY_TABLE=registry", "USER_POOL_ID=eu-west-1_bench", "APP_CLIENT_ID=bench", "EVENT_BUS=bus",
 		`TIER_DEPLOYMENTS={"basic":"pool","platinum":"silo"}`, "CONFIG_CACHE_SECONDS=60"},
 }

@@ -56,12 +56,20 @@ func (l *Local) CreateDataTable(ctx context.Context, name string) error {
 	return l.create(ctx, name, tenancy.DataPartitionKey, tenancy.DataSortKey)
 }
 
-// CreateRegistryTable creates a tenant registry table (pk).
+// CreateRegistryTable creates a tenant registry table (pk) with the
+// tenant-users index, as infra.SharedServices creates it.
 func (l *Local) CreateRegistryTable(ctx context.Context, name string) error {
-	return l.create(ctx, name, tenancy.RegistryPartitionKey, "")
+	return l.create(ctx, name, tenancy.RegistryPartitionKey, "", types.GlobalSecondaryIndex{
+		IndexName: aws.String(tenancy.TenantUsersIndex),
+		KeySchema: []types.KeySchemaElement{
+			{AttributeName: aws.String(tenancy.TenantUsersIndexKey), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String(tenancy.TenantUsersIndexSortKey), KeyType: types.KeyTypeRange},
+		},
+		Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+	})
 }
 
-func (l *Local) create(ctx context.Context, name, hash, rng string) error {
+func (l *Local) create(ctx context.Context, name, hash, rng string, indexes ...types.GlobalSecondaryIndex) error {
 	in := &dynamodb.CreateTableInput{
 		TableName:            aws.String(name),
 		BillingMode:          types.BillingModePayPerRequest,
@@ -71,6 +79,12 @@ func (l *Local) create(ctx context.Context, name, hash, rng string) error {
 	if rng != "" {
 		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String(rng), AttributeType: types.ScalarAttributeTypeS})
 		in.KeySchema = append(in.KeySchema, types.KeySchemaElement{AttributeName: aws.String(rng), KeyType: types.KeyTypeRange})
+	}
+	for _, gsi := range indexes {
+		in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, gsi)
+		for _, k := range gsi.KeySchema {
+			in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: k.AttributeName, AttributeType: types.ScalarAttributeTypeS})
+		}
 	}
 	_, err := l.Client.CreateTable(ctx, in)
 	return err

@@ -41,8 +41,11 @@ type Resource struct {
 	// Providers maps package to provider URN for components.
 	Providers    map[string]string
 	Dependencies []string
-	Inputs       resource.PropertyMap
-	Outputs      resource.PropertyMap
+	// IgnoreChanges are the inputs the program told the engine to leave
+	// alone on update (the ignoreChanges option).
+	IgnoreChanges []string
+	Inputs        resource.PropertyMap
+	Outputs       resource.PropertyMap
 }
 
 // IsProvider reports whether the resource is a provider instance.
@@ -152,6 +155,7 @@ func (r *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 		res.Parent = rpc.GetParent()
 		res.Remote = rpc.GetRemote()
 		res.Dependencies = slices.Sorted(slices.Values(rpc.GetDependencies()))
+		res.IgnoreChanges = rpc.GetIgnoreChanges()
 		if len(rpc.GetProviders()) > 0 {
 			res.Providers = map[string]string{}
 			for pkg, ref := range rpc.GetProviders() {

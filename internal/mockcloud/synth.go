@@ -125,6 +125,28 @@ func awsIdentity(res *Resource, region, name string) (string, string) {
 		return res.Name + "-" + stableHex(res.URN, 8), ""
 	case "aws:cloudtrail/trail:Trail":
 		return name, fmt.Sprintf("arn:aws:cloudtrail:%s:%s:trail/%s", region, acct, name)
+	case "aws:lambda/alias:Alias":
+		fn, _ := res.Input("functionName").(string)
+		arn := fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s:%s", region, acct, fn, name)
+		return arn, arn
+	case "aws:cloudwatch/metricAlarm:MetricAlarm":
+		return name, fmt.Sprintf("arn:aws:cloudwatch:%s:%s:alarm:%s", region, acct, name)
+	case "aws:codedeploy/application:Application":
+		return stableHex(res.URN, 8) + ":" + name, fmt.Sprintf("arn:aws:codedeploy:%s:%s:application:%s", region, acct, name)
+	case "aws:codedeploy/deploymentGroup:DeploymentGroup":
+		app, _ := res.Input("appName").(string)
+		group, _ := res.Input("deploymentGroupName").(string)
+		return app + ":" + group, fmt.Sprintf("arn:aws:codedeploy:%s:%s:deploymentgroup:%s/%s", region, acct, app, group)
+	case "aws:codebuild/reportGroup:ReportGroup":
+		arn := fmt.Sprintf("arn:aws:codebuild:%s:%s:report-group/%s", region, acct, name)
+		return arn, arn
+	case "aws:codebuild/project:Project":
+		return name, fmt.Sprintf("arn:aws:codebuild:%s:%s:project/%s", region, acct, name)
+	case "aws:codepipeline/pipeline:Pipeline":
+		return name, fmt.Sprintf("arn:aws:codepipeline:%s:%s:%s", region, acct, name)
+	case "aws:codestarconnections/connection:Connection":
+		arn := fmt.Sprintf("arn:aws:codestar-connections:%s:%s:connection/%s", region, acct, stableHex(res.URN, 8)+"-"+stableHex(res.URN+"c", 4)+"-4"+stableHex(res.URN, 3))
+		return arn, arn
 	case "aws:cloudfront/distribution:Distribution":
 		id := "E" + strings.ToUpper(stableHex(res.URN, 13))
 		return id, fmt.Sprintf("arn:aws:cloudfront::%s:distribution/%s", acct, id)
@@ -160,11 +182,20 @@ func typeOutputs(res *Resource, region, id, name string) map[string]any {
 			"invokeUrl":    fmt.Sprintf("https://%s.execute-api.%s.amazonaws.com/%s", api, region, stage),
 			"executionArn": fmt.Sprintf("arn:aws:execute-api:%s:%s:%s/%s", region, AccountID, api, stage),
 		}
+	case "aws:lambda/alias:Alias":
+		fn, _ := res.Input("functionName").(string)
+		return map[string]any{
+			"invokeArn": fmt.Sprintf("arn:aws:apigateway:%s:lambda:path/2015-03-31/functions/arn:aws:lambda:%s:%s:function:%s:%s/invocations", region, region, AccountID, fn, name),
+		}
 	case "aws:lambda/function:Function":
+		version := "$LATEST"
+		if v, ok := res.Inputs["publish"]; ok && v.IsBool() && v.BoolValue() {
+			version = "1" // the first published version
+		}
 		return map[string]any{
 			"invokeArn":      fmt.Sprintf("arn:aws:apigateway:%s:lambda:path/2015-03-31/functions/arn:aws:lambda:%s:%s:function:%s/invocations", region, region, AccountID, name),
 			"qualifiedArn":   fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s:$LATEST", region, AccountID, name),
-			"version":        "$LATEST",
+			"version":        version,
 			"functionName":   name,
 			"sourceCodeHash": "mock",
 		}

@@ -66,7 +66,9 @@ func StartCognitoLocal(ctx context.Context, repoRoot, dataDir string, port int) 
 	cmd.Dir = dataDir
 	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port), "HOST=127.0.0.1", "DEBUG=0")
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own process group, so Stop ends everything it started; and the
+	// kernel ends it if this process dies without calling Stop.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
 		return nil, fmt.Errorf("starting cognito-local: %w", err)
@@ -101,6 +103,9 @@ func (p *Process) waitReady(ctx context.Context, timeout time.Duration) error {
 	}
 	return errors.New("timed out waiting for its port")
 }
+
+// PID is the stand-in's process id (and its process group's).
+func (p *Process) PID() int { return p.cmd.Process.Pid }
 
 // Stop ends the stand-in and everything it started.
 func (p *Process) Stop() {

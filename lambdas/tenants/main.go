@@ -1,36 +1,62 @@
 // Command tenants serves the SystemAdmin's tenant routes: list, get,
-// suspend and activate (shared/controlplane). A TenantAdmin may read its
-// own tenant. Environment: REGISTRY_TABLE, USER_POOL_ID.
+// suspend, activate, change tier or name (PATCH) and offboard (DELETE)
+// (shared/controlplane). A TenantAdmin may read its own tenant.
+//
+// Environment: REGISTRY_TABLE, USER_POOL_ID, POOLED_TABLE (the pooled data
+// table an offboarding purges), EVENT_BUS, TIER_DEPLOYMENTS (JSON: tier ->
+// pool|silo). The tiers' usage plan ids are read from the registry, where
+// the stack publishes them.
 package main
 
 import (
-	"errors"
+	"encoding/json"
+	"fmt"
 	"os"
 
+	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
 	"github.com/tenantforge/tenantforge/shared/app"
 	"github.com/tenantforge/tenantforge/shared/awsenv"
 	"github.com/tenantforge/tenantforge/shared/controlplane"
 	"github.com/tenantforge/tenantforge/shared/httpx"
 	"github.com/tenantforge/tenantforge/shared/registry"
+	"github.com/tenantforge/tenantforge/shared/store"
 )
 
 func main() { app.Serve("tenants", setup) }
 
 func setup() (*httpx.Router, error) {
-	table, pool := os.Getenv("REGISTRY_TABLE"), os.Getenv("USER_POOL_ID")
-	if table == "" || pool == "" {
-		return nil, errors.New("REGISTRY_TABLE and USER_POOL_ID must be set")
+	need := map[string]string{}
+	for _, k := range []string{"REGISTRY_TABLE", "USER_POOL_ID", "POOLED_TABLE", "EVENT_BUS", "TIER_DEPLOYMENTS"} {
+		if need[k] = os.Getenv(k); need[k] == "" {
+			return nil, fmt.Errorf("%s must be set", k)
+		}
+	}
+	var deployments map[string]string
+	if err := json.Unmarshal([]byte(need["TIER_DEPLOYMENTS"]), &deployments); err != nil || len(deployments) == 0 {
+		return nil, fmt.Errorf("TIER_DEPLOYMENTS must be a JSON map of tier to pool or silo: %v", err)
 	}
 	cfg, err := awsenv.Config()
 	if err != nil {
 		return nil, err
 	}
+	db := dynamodb.NewFromConfig(cfg)
+	reg := registry.New(db, need["REGISTRY_TABLE"])
+	logger := app.Logger()
 	t := &controlplane.Tenants{
-		Registry: registry.New(dynamodb.NewFromConfig(cfg), table),
-		Users:    &controlplane.CognitoDirectory{Client: cip.NewFromConfig(cfg), UserPoolID: pool},
+		Registry: reg,
+		Users:    &controlplane.CognitoDirectory{Client: cip.NewFromConfig(cfg), UserPoolID: need["USER_POOL_ID"], Index: reg},
+		Lifecycle: controlplane.Lifecycle{
+			Keys:    &controlplane.GatewayKeys{Client: apigateway.NewFromConfig(cfg)},
+			Events:  &controlplane.EventBus{Client: eventbridge.NewFromConfig(cfg), Bus: need["EVENT_BUS"]},
+			Purger:  &store.Purger{DB: db, Table: need["POOLED_TABLE"]},
+			Tiers:   deployments,
+			PlanIDs: reg.UsagePlans,
+			Logger:  logger,
+		},
 	}
-	return t.Router(app.Logger()), nil
+	return t.Router(logger), nil
 }

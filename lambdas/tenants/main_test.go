@@ -8,12 +8,25 @@ import (
 )
 
 func TestSetup(t *testing.T) {
-	t.Setenv("REGISTRY_TABLE", "")
-	_, err := setup()
-	assert.ErrorContains(t, err, "REGISTRY_TABLE and USER_POOL_ID must be set")
-	for k, v := range map[string]string{"REGISTRY_TABLE": "r", "USER_POOL_ID": "p", "AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "s"} {
+	env := map[string]string{
+		"REGISTRY_TABLE": "r", "USER_POOL_ID": "p", "POOLED_TABLE": "d", "EVENT_BUS": "b", "TIER_DEPLOYMENTS": `{"basic":"pool"}`,
+		"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "s",
+	}
+	for _, missing := range []string{"REGISTRY_TABLE", "USER_POOL_ID", "POOLED_TABLE", "EVENT_BUS", "TIER_DEPLOYMENTS"} {
+		for k, v := range env {
+			t.Setenv(k, v)
+		}
+		t.Setenv(missing, "")
+		_, err := setup()
+		assert.EqualError(t, err, missing+" must be set", "a function without %s must not start", missing)
+	}
+	for k, v := range env {
 		t.Setenv(k, v)
 	}
+	t.Setenv("TIER_DEPLOYMENTS", "pool")
+	_, err := setup()
+	assert.ErrorContains(t, err, "TIER_DEPLOYMENTS must be a JSON map")
+	t.Setenv("TIER_DEPLOYMENTS", `{"basic":"pool"}`)
 	r, err := setup()
 	require.NoError(t, err)
 	assert.Equal(t, "tenants", r.Service)

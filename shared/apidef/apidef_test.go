@@ -84,7 +84,14 @@ func TestPlatformDefinitionMergesControlPlaneAndApplication(t *testing.T) {
 	assert.Contains(t, got, "POST /registrations registration")
 	assert.Contains(t, got, "GET /tenant-config/{tenantName} registration")
 	assert.Contains(t, got, "POST /tenants/{tenantId}/suspend tenants")
-	assert.Len(t, routes, 16)
+	assert.Contains(t, got, "PATCH /tenants/{tenantId} tenants", "SystemAdmins change tiers and names through the tenants function")
+	assert.Contains(t, got, "DELETE /tenants/{tenantId} tenants", "SystemAdmins offboard through the tenants function")
+	assert.Len(t, routes, 25)
+	for _, r := range tenancy.Routes {
+		if strings.HasPrefix(r.Path, "/users") {
+			assert.Contains(t, got, r.Method+" "+r.Path+" users", "users route %s %s must be served by the users function", r.Method, r.Path)
+		}
+	}
 	for _, r := range tenancy.Routes {
 		if r.Public {
 			assert.Contains(t, got, r.Method+" "+r.Path+" registration", "public route %s %s must be on the platform API", r.Method, r.Path)
@@ -93,6 +100,7 @@ func TestPlatformDefinitionMergesControlPlaneAndApplication(t *testing.T) {
 	v := values()
 	v["fn:registration"] = "arn:reg"
 	v["fn:tenants"] = "arn:tenants"
+	v["fn:users"] = "arn:users"
 	body, err := Render(merged, v)
 	require.NoError(t, err)
 	var doc map[string]any

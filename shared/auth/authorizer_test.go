@@ -207,3 +207,34 @@ func TestRegistryTenantsMapsTheRecord(t *testing.T) {
 	_, err = RegistryTenants{Store: store}.Tenant(context.Background(), "nobody")
 	assert.ErrorIs(t, err, ErrTenantNotFound, "an unknown tenant is denied, not an outage")
 }
+
+// Every status but active is refused, read from the real registry record:
+// once offboarding starts the tenant's remaining tokens open nothing, and a
+// tombstone stays refused. (It does not prove the 60 s TTL; see
+// TestSuspensionTakesEffectWithinTheTTL.)
+func TestOnlyActiveTenantsAreAllowedByTheirRegistryRecord(t *testing.T) {
+	local := localdynamo.Start(nil)
+	defer local.Close()
+	require.NoError(t, local.CreateRegistryTable(context.Background(), "registry"))
+	store := registry.New(local.Client, "registry")
+	f := newFixture(t)
+	v, err := NewVerifier(VerifierConfig{Issuer: f.issuer.URL, ClientIDs: []string{"web-client"}, Leeway: 5 * time.Second, Now: func() time.Time { return now }},
+		NewKeySet(f.issuer.JWKSURL(), time.Minute))
+	require.NoError(t, err)
+	for status, allowed := range map[string]bool{
+		registry.StatusActive: true, registry.StatusSuspended: false, registry.StatusOffboarding: false,
+		registry.StatusDeleted: false, registry.StatusProvisioning: false, registry.StatusRegistering: false,
+	} {
+		require.NoError(t, store.Put(context.Background(), &registry.Record{TenantID: "acme", Name: "acme", Tier: "basic", Status: status, APIKeyValue: "k", Version: 1}))
+		a := NewAuthorizer(v, RegistryTenants{Store: store}, time.Minute)
+		resp, err := a.Handle(context.Background(), f.request(t, nil))
+		require.NoError(t, err)
+		effect := resp.PolicyDocument.Statement[0].Effect
+		if allowed {
+			assert.Equal(t, "Allow", effect, "an active tenant must be let in")
+		} else {
+			assert.Equal(t, "Deny", effect, "a tenant that is %s must be refused on every route", status)
+			assert.Empty(t, resp.UsageIdentifierKey, "a %s tenant must not be metered with its key", status)
+		}
+	}
+}

@@ -24,6 +24,9 @@ import (
 type CognitoDirectory struct {
 	Client     *cip.Client
 	UserPoolID string
+	// Index is the per-tenant user index (registry.Store.TenantUsers):
+	// Cognito cannot list a tenant's users.
+	Index *registry.Store
 }
 
 // CreateTenantAdmin creates the tenant's first admin.
@@ -120,6 +123,32 @@ func (g *GatewayKeys) Delete(ctx context.Context, id string) error {
 	return err
 }
 
+// Attach puts a key on a usage plan; a key already on it is fine. (API
+// Gateway answers a conflict both for that and for a key still on another
+// plan of the same stage, so a conflict is checked against the plan.)
+func (g *GatewayKeys) Attach(ctx context.Context, id, usagePlanID string) error {
+	_, err := g.Client.CreateUsagePlanKey(ctx, &apigateway.CreateUsagePlanKeyInput{
+		UsagePlanId: aws.String(usagePlanID), KeyId: aws.String(id), KeyType: aws.String("API_KEY"),
+	})
+	var conflict *agtypes.ConflictException
+	if errors.As(err, &conflict) {
+		if _, gerr := g.Client.GetUsagePlanKey(ctx, &apigateway.GetUsagePlanKeyInput{UsagePlanId: aws.String(usagePlanID), KeyId: aws.String(id)}); gerr == nil {
+			return nil
+		}
+	}
+	return err
+}
+
+// Detach takes a key off a usage plan; a key not on it is fine.
+func (g *GatewayKeys) Detach(ctx context.Context, id, usagePlanID string) error {
+	_, err := g.Client.DeleteUsagePlanKey(ctx, &apigateway.DeleteUsagePlanKeyInput{UsagePlanId: aws.String(usagePlanID), KeyId: aws.String(id)})
+	var gone *agtypes.NotFoundException
+	if errors.As(err, &gone) {
+		return nil
+	}
+	return err
+}
+
 // EventBus publishes to an EventBridge bus.
 type EventBus struct {
 	Client *eventbridge.Client
@@ -147,34 +176,74 @@ func (b *EventBus) Publish(ctx context.Context, detailType string, detail any) e
 	return nil
 }
 
-// SetTenantUsersEnabled disables or enables every user of a tenant. Cognito
-// cannot filter users on custom attributes, so the pool's users are read
-// page by page and matched on custom:tenant_id.
+// SetTenantUsersEnabled disables or enables every user of a tenant, walking
+// the tenant's user index. Enabling skips users their tenant's admin
+// disabled, so activating a tenant does not undo that. A user in the index
+// but not in the pool (a creation that never finished) is skipped.
 func (d *CognitoDirectory) SetTenantUsersEnabled(ctx context.Context, tenantID string, enabled bool) (int, error) {
-	changed := 0
-	var token *string
-	for {
-		page, err := d.Client.ListUsers(ctx, &cip.ListUsersInput{UserPoolId: aws.String(d.UserPoolID), PaginationToken: token})
-		if err != nil {
-			return changed, err
+	return d.eachTenantUser(ctx, tenantID, func(u registry.UserEntry) error {
+		if enabled && u.Disabled {
+			return errSkip
 		}
-		for _, u := range page.Users {
-			if attribute(u.Attributes, tenancy.ClaimTenantID) != tenantID {
-				continue
-			}
-			if enabled {
-				_, err = d.Client.AdminEnableUser(ctx, &cip.AdminEnableUserInput{UserPoolId: aws.String(d.UserPoolID), Username: u.Username})
-			} else {
-				_, err = d.Client.AdminDisableUser(ctx, &cip.AdminDisableUserInput{UserPoolId: aws.String(d.UserPoolID), Username: u.Username})
-			}
-			if err != nil {
-				return changed, err
-			}
-			changed++
-		}
-		if page.PaginationToken == nil || *page.PaginationToken == "" {
-			return changed, nil
-		}
-		token = page.PaginationToken
+		return d.SetEnabled(ctx, u.Username, enabled)
+	})
+}
+
+// SetTenantUsersTier writes the tenant's new tier into each of its users'
+// custom:tenant_tier (the authorizer reads the tier from the registry, so
+// this only brings the users' tokens in line at their next sign-in).
+func (d *CognitoDirectory) SetTenantUsersTier(ctx context.Context, tenantID, tier string) (int, error) {
+	return d.eachTenantUser(ctx, tenantID, func(u registry.UserEntry) error {
+		_, err := d.Client.AdminUpdateUserAttributes(ctx, &cip.AdminUpdateUserAttributesInput{
+			UserPoolId: aws.String(d.UserPoolID), Username: aws.String(u.Username),
+			UserAttributes: []ciptypes.AttributeType{{Name: aws.String(tenancy.ClaimTenantTier), Value: aws.String(tier)}},
+		})
+		return noSuchUser(err)
+	})
+}
+
+// DeleteTenantUsers disables every user of a tenant, then deletes each one
+// from the pool and then from the index: a failure half-way leaves users
+// that cannot sign in and are still indexed, and the same call again
+// finishes. A user already gone from the pool is fine.
+func (d *CognitoDirectory) DeleteTenantUsers(ctx context.Context, tenantID string) (int, error) {
+	if _, err := d.SetTenantUsersEnabled(ctx, tenantID, false); err != nil {
+		return 0, err
 	}
+	deleted := 0
+	err := d.Index.TenantUsers(ctx, tenantID, func(u registry.UserEntry) error {
+		if err := d.DeleteUser(ctx, u.Username); err != nil {
+			return err
+		}
+		if err := d.Index.UnindexUser(ctx, tenantID, u.Username); err != nil && !errors.Is(err, registry.ErrUserNotFound) {
+			return err
+		}
+		deleted++
+		return nil
+	})
+	return deleted, err
+}
+
+// errSkip tells eachTenantUser that fn left a user alone on purpose.
+var errSkip = errors.New("skipped")
+
+// eachTenantUser calls fn with every user in the tenant's index and counts
+// the users fn changed. A user in the index but no longer in the pool (a
+// creation that never finished) is skipped.
+func (d *CognitoDirectory) eachTenantUser(ctx context.Context, tenantID string, fn func(registry.UserEntry) error) (int, error) {
+	if d.Index == nil {
+		return 0, errors.New("controlplane: CognitoDirectory.Index (the tenant user index) is not set")
+	}
+	changed := 0
+	err := d.Index.TenantUsers(ctx, tenantID, func(u registry.UserEntry) error {
+		switch err := fn(u); {
+		case errors.Is(err, errSkip), errors.Is(err, ErrNoSuchUser):
+			return nil
+		case err != nil:
+			return err
+		}
+		changed++
+		return nil
+	})
+	return changed, err
 }

@@ -64,6 +64,10 @@ type APIKeys interface {
 	// returns its id and value.
 	Create(ctx context.Context, tenantID, usagePlanID string) (id, value string, err error)
 	Delete(ctx context.Context, id string) error
+	// Attach puts a key on a usage plan and Detach takes it off; both
+	// succeed when there is nothing to do, so a retry is always safe.
+	Attach(ctx context.Context, id, usagePlanID string) error
+	Detach(ctx context.Context, id, usagePlanID string) error
 }
 
 // Events publishes tenant lifecycle events.
@@ -176,6 +180,16 @@ func (r *Registrar) Register(ctx context.Context, in Registration) (*registry.Re
 	if !resumed {
 		undo = append(undo, func(c context.Context) error { return r.Registry.Release(c, rec) })
 	}
+
+	// The admin enters the tenant's user index before the user pool, so no
+	// user of the tenant is ever missing from it (suspension and
+	// offboarding walk the index).
+	admin := &registry.UserEntry{TenantID: rec.TenantID, Username: strings.ToLower(in.AdminEmail), Role: string(tenancy.RoleTenantAdmin),
+		CreatedAt: rec.CreatedAt, UpdatedAt: rec.CreatedAt}
+	if err := r.Registry.SaveUser(ctx, admin); err != nil {
+		return fail("indexing the tenant admin", err)
+	}
+	undo = append(undo, func(c context.Context) error { return r.Registry.UnindexUser(c, rec.TenantID, admin.Username) })
 
 	if err := r.Directory.CreateTenantAdmin(ctx, in.AdminEmail, in.AdminPassword, rec); err != nil {
 		return fail("creating the tenant admin", err)

@@ -4,12 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	miniserver "github.com/truora/minidyn/server"
@@ -20,13 +24,49 @@ import (
 	"github.com/tenantforge/tenantforge/shared/tenancy"
 )
 
-// keys is an in-memory API Gateway: API keys on usage plans.
+// keys is an in-memory API Gateway: API keys on usage plans. Like API
+// Gateway, it refuses a key on a second plan (of the same stage) and
+// counts plan moves.
 type keys struct {
 	mu      sync.Mutex
-	live    map[string]string // key id -> usage plan
+	live    map[string]string // key id -> usage plan ("" on none)
 	n       int
 	failing bool
+	// failAttach makes putting a key on this plan fail.
+	failAttach         string
+	attaches, detaches int
 }
+
+func (k *keys) Attach(_ context.Context, id, plan string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	current, ok := k.live[id]
+	switch {
+	case !ok:
+		return fmt.Errorf("NotFoundException: no API key %s", id)
+	case plan == k.failAttach:
+		return errors.New("TooManyRequestsException")
+	case current == plan:
+		return nil
+	case current != "":
+		return fmt.Errorf("ConflictException: key %s is on usage plan %s of the same stage", id, current)
+	}
+	k.attaches++
+	k.live[id] = plan
+	return nil
+}
+
+func (k *keys) Detach(_ context.Context, id, plan string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.live[id] == plan {
+		k.detaches++
+		k.live[id] = ""
+	}
+	return nil
+}
+
+func (k *keys) plan(id string) string { k.mu.Lock(); defer k.mu.Unlock(); return k.live[id] }
 
 func (k *keys) Create(_ context.Context, tenantID, plan string) (string, string, error) {
 	k.mu.Lock()
@@ -93,6 +133,7 @@ type fixture struct {
 	dir    *faultyDirectory
 	keys   *keys
 	events *events
+	dynamo *dynamodb.Client
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -107,10 +148,11 @@ func newFixture(t *testing.T) *fixture {
 	local := localdynamo.Start(nil)
 	t.Cleanup(local.Close)
 	require.NoError(t, local.CreateRegistryTable(ctx, "registry"))
+	store := registry.New(local.Client, "registry")
 	f := &fixture{
-		store: registry.New(local.Client, "registry"), db: local.Server, cip: client, pool: pool,
-		dir:  &faultyDirectory{Directory: &CognitoDirectory{Client: client, UserPoolID: pool.ID}},
-		keys: &keys{live: map[string]string{}}, events: &events{},
+		store: store, db: local.Server, cip: client, pool: pool,
+		dir:  &faultyDirectory{Directory: &CognitoDirectory{Client: client, UserPoolID: pool.ID, Index: store}},
+		keys: &keys{live: map[string]string{}}, events: &events{}, dynamo: local.Client,
 	}
 	f.reg = &Registrar{Registry: f.store, Directory: f.dir, Keys: f.keys, Events: f.events, Tiers: map[string]TierPlan{
 		"basic":    {Deployment: tenancy.DeploymentPool, UsagePlanID: "plan-basic"},
@@ -133,6 +175,22 @@ func (f *fixture) users(t *testing.T) int {
 	out, err := f.cip.ListUsers(context.Background(), &cip.ListUsersInput{UserPoolId: aws.String(f.pool.ID)})
 	require.NoError(t, err)
 	return len(out.Users)
+}
+
+// indexed lists the usernames in every tenant's user index, as
+// "<tenantId>/<username>".
+func (f *fixture) indexed(t *testing.T) []string {
+	t.Helper()
+	out, err := f.dynamo.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String("registry"), ConsistentRead: aws.Bool(true)})
+	require.NoError(t, err)
+	names := []string{}
+	for _, item := range out.Items {
+		if pk := item["pk"].(*dtypes.AttributeValueMemberS).Value; strings.HasPrefix(pk, "USER#") {
+			names = append(names, item["tenantId"].(*dtypes.AttributeValueMemberS).Value+"/"+item["username"].(*dtypes.AttributeValueMemberS).Value)
+		}
+	}
+	slices.Sort(names)
+	return names
 }
 
 func reg(name, email, tier string) Registration {
@@ -164,6 +222,7 @@ func TestRegisterPooledTenant(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, members.Users, 1, "the admin must be in the TenantAdmin group")
 	assert.Equal(t, "admin@acme.example", attribute(members.Users[0].Attributes, "email"))
+	assert.Equal(t, []string{rec.TenantID + "/admin@acme.example"}, f.indexed(t), "the admin must be in the tenant's user index, or suspension would miss it")
 }
 
 func TestRegisterSiloTenantRequestsProvisioning(t *testing.T) {
@@ -227,6 +286,7 @@ func TestFailuresAreCompensated(t *testing.T) {
 			assert.ErrorIs(t, err, registry.ErrNotFound, "the name must be free again")
 			assert.Zero(t, f.users(t), "no orphan user")
 			assert.Zero(t, f.keys.count(), "no orphan API key")
+			assert.Empty(t, f.indexed(t), "no orphan user index entry")
 
 			f.dir.failCreate, f.keys.failing, f.events.failOn = false, false, ""
 			f.events.published = nil
@@ -260,6 +320,7 @@ func TestARetryCompletesWhatACrashLeft(t *testing.T) {
 	assert.Equal(t, registry.StatusActive, rec.Status)
 	assert.Equal(t, 1, f.users(t))
 	assert.Equal(t, 1, f.keys.count())
+	assert.Equal(t, []string{rec.TenantID + "/admin@acme.example"}, f.indexed(t), "the retry keeps one index entry")
 	require.NoError(t, f.signIn(t, "admin@acme.example"))
 }
 
@@ -272,6 +333,7 @@ func TestAnotherTenantsAdminEmailIsRefused(t *testing.T) {
 	_, err = f.store.GetByName(context.Background(), "globex")
 	assert.ErrorIs(t, err, registry.ErrNotFound, "the refused registration must not keep its name")
 	assert.Equal(t, 1, f.keys.count())
+	assert.Len(t, f.indexed(t), 1, "the refused registration must not keep an index entry")
 	require.NoError(t, f.signIn(t, "admin@shared.example"), "the first tenant's admin is untouched")
 }
 

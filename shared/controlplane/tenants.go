@@ -13,9 +13,14 @@ import (
 	"github.com/tenantforge/tenantforge/shared/tenancy"
 )
 
-// UserSwitch disables and enables a tenant's users.
+// UserSwitch disables, enables, re-tiers and deletes a tenant's users.
+// Each call walks the tenant's users and is safe to repeat.
 type UserSwitch interface {
 	SetTenantUsersEnabled(ctx context.Context, tenantID string, enabled bool) (int, error)
+	// SetTenantUsersTier writes custom:tenant_tier of every user.
+	SetTenantUsersTier(ctx context.Context, tenantID, tier string) (int, error)
+	// DeleteTenantUsers disables, then deletes every user.
+	DeleteTenantUsers(ctx context.Context, tenantID string) (int, error)
 }
 
 // Tenants serves the SystemAdmin's tenant routes (and a TenantAdmin's view
@@ -24,6 +29,7 @@ type Tenants struct {
 	Registry *registry.Store
 	Users    UserSwitch
 	Now      func() time.Time
+	Lifecycle
 }
 
 // TenantView is a tenant as the API shows it: no API key, no admin email.
@@ -35,12 +41,13 @@ type TenantView struct {
 	APIURL     string `json:"apiUrl,omitempty"`
 	CreatedAt  string `json:"createdAt"`
 	UpdatedAt  string `json:"updatedAt"`
+	DeletedAt  string `json:"deletedAt,omitempty"`
 	Version    int    `json:"version"`
 }
 
 func view(r *registry.Record) TenantView {
 	return TenantView{TenantID: r.TenantID, TenantName: r.Name, Tier: r.Tier, Status: r.Status, APIURL: r.APIURL,
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version}
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, DeletedAt: r.DeletedAt, Version: r.Version}
 }
 
 func tenantErrors(err error) *httpx.Error {
@@ -51,6 +58,10 @@ func tenantErrors(err error) *httpx.Error {
 		return httpx.Errorf(http.StatusBadRequest, "invalid_cursor", "next is not a cursor this list gave out; start again without it")
 	case errors.Is(err, registry.ErrConflict):
 		return httpx.Errorf(http.StatusConflict, "version_conflict", "the tenant changed meanwhile; retry")
+	case errors.Is(err, registry.ErrNameTaken):
+		return httpx.Errorf(http.StatusConflict, "name_taken", "a tenant with this name exists; choose another name")
+	case errors.Is(err, ErrUnavailable):
+		return httpx.ErrUnavailable
 	}
 	return nil
 }
@@ -99,6 +110,7 @@ func (t *Tenants) Router(logger *slog.Logger) *httpx.Router {
 			return httpx.Response{Status: http.StatusOK, Body: view(rec)}, nil
 		})
 	}
+	t.lifecycleRoutes(r)
 	return r
 }
 

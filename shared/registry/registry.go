@@ -33,6 +33,7 @@ const (
 	StatusProvisioning       = "provisioning"
 	StatusProvisioningFailed = "provisioning_failed"
 	StatusSuspended          = "suspended"
+	StatusOffboarding        = "offboarding"
 	StatusDeleted            = "deleted"
 )
 
@@ -50,7 +51,10 @@ type Record struct {
 	Reason      string `dynamodbav:"reason,omitempty"`
 	CreatedAt   string `dynamodbav:"createdAt"`
 	UpdatedAt   string `dynamodbav:"updatedAt"`
-	Version     int    `dynamodbav:"version"`
+	// DeletedAt is set on the tombstone an offboarded tenant leaves: the
+	// id stays taken for ever, the name is free again.
+	DeletedAt string `dynamodbav:"deletedAt,omitempty"`
+	Version   int    `dynamodbav:"version"`
 }
 
 // API is the part of the DynamoDB client the registry uses.
@@ -58,6 +62,8 @@ type API interface {
 	Scan(ctx context.Context, in *dynamodb.ScanInput, opts ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
 	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 }
 
@@ -276,4 +282,133 @@ func (s *Store) List(ctx context.Context, limit int, after string) ([]Record, st
 		}
 		start = page.LastEvaluatedKey
 	}
+}
+
+// Rename moves a tenant to a new name in one transaction: the new name is
+// reserved, the old one released (only if it is still this tenant's) and
+// the record written with the new name if it still has version expected.
+// A taken name is ErrNameTaken, a changed record ErrConflict; either way
+// nothing changed. r's name and version are updated only on success.
+func (s *Store) Rename(ctx context.Context, r *Record, newName string, expected int) error {
+	next := *r
+	next.Name, next.Version = newName, expected+1
+	item, err := s.item(&next)
+	if err != nil {
+		return err
+	}
+	nameItem := NameKey(newName)
+	nameItem["tenantId"] = &types.AttributeValueMemberS{Value: r.TenantID}
+	absent, err := expression.NewBuilder().WithCondition(expression.AttributeNotExists(expression.Name(tenancy.RegistryPartitionKey))).Build()
+	if err != nil {
+		return err
+	}
+	ours, err := expression.NewBuilder().WithCondition(expression.Name("tenantId").Equal(expression.Value(r.TenantID))).Build()
+	if err != nil {
+		return err
+	}
+	current, err := expression.NewBuilder().WithCondition(expression.Name("version").Equal(expression.Value(expected))).Build()
+	if err != nil {
+		return err
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: aws.String(s.table), Item: nameItem,
+			ConditionExpression: absent.Condition(), ExpressionAttributeNames: absent.Names()}},
+		{Delete: &types.Delete{TableName: aws.String(s.table), Key: NameKey(r.Name),
+			ConditionExpression: ours.Condition(), ExpressionAttributeNames: ours.Names(), ExpressionAttributeValues: ours.Values()}},
+		{Put: &types.Put{TableName: aws.String(s.table), Item: item,
+			ConditionExpression: current.Condition(), ExpressionAttributeNames: current.Names(), ExpressionAttributeValues: current.Values()}},
+	}})
+	var canceled *types.TransactionCanceledException
+	if errors.As(err, &canceled) {
+		return s.whyCanceled(ctx, canceled, r.TenantID, newName)
+	}
+	if err != nil {
+		return fmt.Errorf("registry: renaming tenant %s to %s: %w", r.TenantID, newName, err)
+	}
+	r.Name, r.Version = newName, expected+1
+	return nil
+}
+
+// whyCanceled tells a taken name from a changed record. DynamoDB names the
+// failed condition in the cancellation reasons (the name reservation is the
+// first item); where they are missing the name item is read.
+func (s *Store) whyCanceled(ctx context.Context, canceled *types.TransactionCanceledException, tenantID, name string) error {
+	if len(canceled.CancellationReasons) > 0 {
+		if aws.ToString(canceled.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
+			return ErrNameTaken
+		}
+		return ErrConflict
+	}
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: NameKey(name), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return fmt.Errorf("registry: reading name %s: %w", name, err)
+	}
+	if owner, ok := out.Item["tenantId"].(*types.AttributeValueMemberS); ok && owner.Value != tenantID {
+		return ErrNameTaken
+	}
+	return ErrConflict
+}
+
+// nameHeldByAnother tells whether a tombstone's transaction failed because
+// the name item is another tenant's (the second item of the transaction).
+func (s *Store) nameHeldByAnother(ctx context.Context, canceled *types.TransactionCanceledException, tenantID, name string) (bool, error) {
+	if rs := canceled.CancellationReasons; len(rs) == 2 {
+		return aws.ToString(rs[0].Code) == "None" && aws.ToString(rs[1].Code) == "ConditionalCheckFailed", nil
+	}
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: NameKey(name), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return false, fmt.Errorf("registry: reading name %s: %w", name, err)
+	}
+	owner, ok := out.Item["tenantId"].(*types.AttributeValueMemberS)
+	return ok && owner.Value != tenantID, nil
+}
+
+// Tombstone turns an offboarded tenant's record into its tombstone (status
+// deleted, deletedAt) and frees its name, in one transaction, if the record
+// still has version expected. The id is never reused: the tombstone keeps
+// it. The name item is deleted only while it is still this tenant's.
+func (s *Store) Tombstone(ctx context.Context, r *Record, deletedAt string, expected int) error {
+	next := *r
+	next.Status, next.DeletedAt, next.UpdatedAt, next.Version = StatusDeleted, deletedAt, deletedAt, expected+1
+	next.APIKeyID, next.APIKeyValue = "", ""
+	item, err := s.item(&next)
+	if err != nil {
+		return err
+	}
+	current, err := expression.NewBuilder().WithCondition(expression.Name("version").Equal(expression.Value(expected))).Build()
+	if err != nil {
+		return err
+	}
+	// The name item goes if it is ours; if a crash or an operator already
+	// removed it, or a new tenant has it, it is left alone.
+	ours, err := expression.NewBuilder().WithCondition(
+		expression.AttributeNotExists(expression.Name("tenantId")).Or(expression.Name("tenantId").Equal(expression.Value(r.TenantID)))).Build()
+	if err != nil {
+		return err
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: aws.String(s.table), Item: item,
+			ConditionExpression: current.Condition(), ExpressionAttributeNames: current.Names(), ExpressionAttributeValues: current.Values()}},
+		{Delete: &types.Delete{TableName: aws.String(s.table), Key: NameKey(r.Name),
+			ConditionExpression: ours.Condition(), ExpressionAttributeNames: ours.Names(), ExpressionAttributeValues: ours.Values()}},
+	}})
+	var canceled *types.TransactionCanceledException
+	if errors.As(err, &canceled) {
+		taken, terr := s.nameHeldByAnother(ctx, canceled, r.TenantID, r.Name)
+		if terr != nil {
+			return terr
+		}
+		if !taken {
+			return ErrConflict
+		}
+		// The name already went to another tenant (its reservation was
+		// removed by hand and taken): write the tombstone alone.
+		if err := s.Update(ctx, &next, expected); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return fmt.Errorf("registry: tombstoning tenant %s: %w", r.TenantID, err)
+	}
+	*r = next
+	return nil
 }

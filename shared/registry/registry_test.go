@@ -144,3 +144,60 @@ func TestListPagesThroughTenantsOnly(t *testing.T) {
 	_, _, err := s.List(ctx, 3, "bm9wZQ")
 	assert.ErrorIs(t, err, ErrInvalidCursor)
 }
+
+func TestRenameIsAllOrNothing(t *testing.T) {
+	db, _ := localDynamo(t)
+	s := New(db, "registry")
+	ctx := context.Background()
+	acme := &Record{TenantID: "t1", Name: "acme", Tier: "basic", Status: StatusActive, Version: 1}
+	globex := &Record{TenantID: "t2", Name: "globex", Tier: "basic", Status: StatusActive, Version: 1}
+	require.NoError(t, s.Reserve(ctx, acme))
+	require.NoError(t, s.Reserve(ctx, globex))
+
+	assert.ErrorIs(t, s.Rename(ctx, acme, "globex", 1), ErrNameTaken)
+	assert.Equal(t, "acme", acme.Name, "a refused rename must leave the caller's record as it was")
+	assert.ErrorIs(t, s.Rename(ctx, acme, "acme-corp", 7), ErrConflict, "a rename from a stale read must be refused")
+	_, err := s.GetByName(ctx, "acme-corp")
+	assert.ErrorIs(t, err, ErrNotFound, "a refused rename must not keep the new name")
+
+	require.NoError(t, s.Rename(ctx, acme, "acme-corp", 1))
+	assert.Equal(t, 2, acme.Version)
+	got, err := s.GetByName(ctx, "acme-corp")
+	require.NoError(t, err)
+	assert.Equal(t, acme, got)
+	_, err = s.GetByName(ctx, "acme")
+	assert.ErrorIs(t, err, ErrNotFound, "the old name must be free")
+}
+
+func TestTombstoneKeepsTheIdAndFreesOnlyItsOwnName(t *testing.T) {
+	db, _ := localDynamo(t)
+	s := New(db, "registry")
+	ctx := context.Background()
+	acme := &Record{TenantID: "t1", Name: "acme", Tier: "basic", Status: StatusOffboarding, APIKeyID: "k", APIKeyValue: "v", Version: 3}
+	require.NoError(t, s.Reserve(ctx, acme))
+
+	assert.ErrorIs(t, s.Tombstone(ctx, acme, "2026-12-01T19:00:00Z", 2), ErrConflict)
+	require.NoError(t, s.Tombstone(ctx, acme, "2026-12-01T19:00:00Z", 3))
+	got, err := s.Get(ctx, "t1")
+	require.NoError(t, err)
+	assert.Equal(t, &Record{TenantID: "t1", Name: "acme", Tier: "basic", Status: StatusDeleted,
+		UpdatedAt: "2026-12-01T19:00:00Z", DeletedAt: "2026-12-01T19:00:00Z", Version: 4}, got, "the tombstone keeps the id and drops the key")
+	_, err = s.GetByName(ctx, "acme")
+	assert.ErrorIs(t, err, ErrNotFound)
+	assert.ErrorIs(t, s.Reserve(ctx, &Record{TenantID: "t1", Name: "other", Version: 1}), ErrNameTaken, "a tombstoned id is never reused")
+
+	// A name another tenant holds now (its reservation was removed by hand
+	// and taken) is left to that tenant; the tombstone is still written.
+	globex := &Record{TenantID: "t2", Name: "globex", Status: StatusOffboarding, Version: 1}
+	require.NoError(t, s.Reserve(ctx, globex))
+	_, err = db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("registry"), Item: map[string]types.AttributeValue{
+		"pk": &types.AttributeValueMemberS{Value: "NAME#globex"}, "tenantId": &types.AttributeValueMemberS{Value: "t3"}}})
+	require.NoError(t, err)
+	require.NoError(t, s.Tombstone(ctx, globex, "2026-12-01T19:00:00Z", 1))
+	owner, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("registry"), Key: NameKey("globex")})
+	require.NoError(t, err)
+	assert.Equal(t, &types.AttributeValueMemberS{Value: "t3"}, owner.Item["tenantId"], "offboarding must never free another tenant's name")
+	got, err = s.Get(ctx, "t2")
+	require.NoError(t, err)
+	assert.Equal(t, StatusDeleted, got.Status)
+}

@@ -73,3 +73,29 @@ const (
 	DeploymentPool = "pool"
 	DeploymentSilo = "silo"
 )
+
+// The per-tenant user index in the registry table. Cognito cannot list a
+// tenant's users (ListUsers does not filter on custom attributes), so each
+// user of a tenant also has a registry item "USER#<tenantId>#<username>"
+// that carries TenantUsersIndexKey = "USER#<tenantId>": the sparse global
+// secondary index TenantUsersIndex lists one tenant's users in username
+// order. Both the item's key and the index's partition key start with
+// UserKeyPrefix, so one dynamodb:LeadingKeys condition confines a function
+// to user items on the table and on the index alike.
+const (
+	UserKeyPrefix = "USER#"
+	// TenantUsersIndex is the index's name.
+	TenantUsersIndex = "tenant-users"
+	// TenantUsersIndexKey is its partition key attribute: "USER#<tenantId>".
+	TenantUsersIndexKey = "userTenant"
+	// TenantUsersIndexSortKey is its sort key attribute: the username.
+	TenantUsersIndexSortKey = "username"
+)
+
+// UserItemKey is the registry key of a tenant's user.
+func UserItemKey(tenantID, username string) string {
+	return UserKeyPrefix + tenantID + "#" + username
+}
+
+// TenantUsersKey is the index partition of a tenant's users.
+func TenantUsersKey(tenantID string) string { return UserKeyPrefix + tenantID }

@@ -24,3 +24,12 @@ func TestRoles(t *testing.T) {
 	assert.False(t, Role("Admin").Valid())
 	assert.False(t, Role("").Valid())
 }
+
+func TestUserKeysShareTheLeadingKeyPrefix(t *testing.T) {
+	assert.Equal(t, "USER#acme#ann@acme.example", UserItemKey("acme", "ann@acme.example"))
+	assert.Equal(t, "USER#acme", TenantUsersKey("acme"))
+	// The users function's policy allows leading keys "USER#*" only: both
+	// keys must start with the prefix or the index would be out of reach.
+	assert.True(t, strings.HasPrefix(UserItemKey("acme", "x"), UserKeyPrefix))
+	assert.True(t, strings.HasPrefix(TenantUsersKey("acme"), UserKeyPrefix))
+}

@@ -1,0 +1,183 @@
+package devstack
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tenantforge/tenantforge/infra"
+	"github.com/tenantforge/tenantforge/shared/tenancy"
+)
+
+var repoRoot, _ = filepath.Abs("../..")
+
+// The local stack creates what the program creates: read from the plan,
+// not from a list of its own. (Needs `make build`, as the plan does.)
+func TestSpecIsReadFromTheProgram(t *testing.T) {
+	s, err := LoadSpec(repoRoot, "dev", infra.Artifacts{Dir: filepath.Join(repoRoot, infra.DefaultArtifactsDir)})
+	require.NoError(t, err)
+	read, write := infra.ClientAttributes()
+	assert.Equal(t, read, s.Pool.ReadAttrs, "the local app client must read what the real one reads")
+	assert.Equal(t, write, s.Pool.WriteAttrs, "the local app client must write only what the real one writes")
+	assert.True(t, s.Pool.AdminOnly, "self sign-up must be off, as in the real pool")
+	var groups []string
+	for _, g := range s.Pool.Groups {
+		groups = append(groups, g.Name)
+	}
+	assert.Equal(t, []string{"SystemAdmin", "TenantAdmin", "TenantUser"}, groups)
+	assert.Equal(t, "tenantforge-dev-registry", s.RegistryTable)
+	assert.Equal(t, "tenantforge-dev-pooled-data", s.PooledTable)
+	assert.Len(t, s.Tables, 2, "the platform stack has two tables")
+	assert.Equal(t, tenancy.SystemTenantID, s.Admin.Attributes[tenancy.ClaimTenantID])
+	assert.Equal(t, "SystemAdmin", s.Admin.Attributes[tenancy.ClaimRole])
+	assert.Equal(t, []string{"SystemAdmin"}, s.Admin.Groups)
+	basic := s.Plans[s.PlanIDs["basic"]]
+	assert.Equal(t, Limits{Tier: "basic", Rate: 10, Burst: 20, QuotaPerDay: 10000}, basic, "the basic tier's usage plan")
+
+	silo, err := s.PlanSilo("acme", "acme", "platinum")
+	require.NoError(t, err)
+	assert.Equal(t, "tenantforge-dev-tenant-acme-data", silo.Table.Name)
+	assert.Equal(t, tenancy.DataPartitionKey, silo.Table.HashKey)
+	assert.Equal(t, 1000.0, silo.Limits.Rate)
+}
+
+func TestPolicyEvaluation(t *testing.T) {
+	arn := "arn:aws:execute-api:eu-west-1:123456789012:api1/api/GET/tenants/acme"
+	allow := func(res ...string) events.APIGatewayCustomAuthorizerPolicy {
+		return events.APIGatewayCustomAuthorizerPolicy{Statement: []events.IAMPolicyStatement{{Action: []string{"execute-api:Invoke"}, Effect: "Allow", Resource: res}}}
+	}
+	assert.True(t, allowed(allow("arn:aws:execute-api:eu-west-1:123456789012:api1/api/GET/tenants/acme"), arn))
+	assert.True(t, allowed(allow("arn:aws:execute-api:eu-west-1:123456789012:api1/api/GET/tenants/*"), arn))
+	assert.False(t, allowed(allow("arn:aws:execute-api:eu-west-1:123456789012:api1/api/GET/tenants/other"), arn), "a policy pinned to another tenant let the caller in")
+	assert.False(t, allowed(allow("arn:aws:execute-api:eu-west-1:123456789012:api1/api/POST/*"), arn))
+	deny := allow("arn:aws:execute-api:eu-west-1:123456789012:api1/api/*")
+	deny.Statement = append(deny.Statement, events.IAMPolicyStatement{Action: []string{"execute-api:Invoke"}, Effect: "Deny", Resource: []string{"*"}})
+	assert.False(t, allowed(deny, arn), "an explicit deny must win")
+	assert.False(t, allowed(events.APIGatewayCustomAuthorizerPolicy{}, arn), "no statement is no access")
+}
+
+func TestUsagePlanThrottlesPerKey(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	k := newKeys(map[string]Limits{"p": {Rate: 2, Burst: 3, QuotaPerDay: 6}})
+	k.now = func() time.Time { return now }
+	_, a, err := k.Create(context.Background(), "a", "p")
+	require.NoError(t, err)
+	_, b, err := k.Create(context.Background(), "b", "p")
+	require.NoError(t, err)
+	anyPlan := func(string) bool { return true }
+	for i := 0; i < 3; i++ {
+		_, err := k.Admit(a, anyPlan)
+		require.NoError(t, err, "request %d is within the burst", i)
+	}
+	_, err = k.Admit(a, anyPlan)
+	assert.ErrorIs(t, err, ErrThrottled, "the fourth request at once exceeds a burst of 3")
+	_, err = k.Admit(b, anyPlan)
+	assert.NoError(t, err, "another key must not pay for the first one's burst")
+	now = now.Add(time.Second) // two more tokens at 2 per second
+	for i := 0; i < 2; i++ {
+		_, err := k.Admit(a, anyPlan)
+		require.NoError(t, err)
+	}
+	_, err = k.Admit(a, anyPlan)
+	assert.ErrorIs(t, err, ErrThrottled)
+	now = now.Add(10 * time.Second)
+	_, err = k.Admit(a, anyPlan)
+	assert.NoError(t, err, "the sixth request of the day is within the quota")
+	_, err = k.Admit(a, anyPlan)
+	assert.ErrorIs(t, err, ErrQuotaExceeded, "the seventh exceeds a daily quota of 6")
+	now = now.Add(24 * time.Hour)
+	_, err = k.Admit(a, anyPlan)
+	assert.NoError(t, err, "the quota must reset the next day")
+	_, err = k.Admit(a, func(string) bool { return false })
+	assert.ErrorIs(t, err, ErrInvalidKey, "a key on none of the API's plans must be refused")
+	_, err = k.Admit("nope", anyPlan)
+	assert.ErrorIs(t, err, ErrInvalidKey)
+}
+
+func TestGuardEnforcesLeadingKeys(t *testing.T) {
+	s := newSTS("arn:role")
+	out, err := s.AssumeRole(context.Background(), &sts.AssumeRoleInput{RoleArn: aws.String("arn:role"), DurationSeconds: aws.Int32(900),
+		Tags: []ststypes.Tag{{Key: aws.String("tenant_id"), Value: aws.String("acme")}}})
+	require.NoError(t, err)
+	key := aws.ToString(out.Credentials.AccessKeyId)
+	_, err = s.AssumeRole(context.Background(), &sts.AssumeRoleInput{RoleArn: aws.String("arn:role")})
+	assert.Error(t, err, "a session without the tenant tag must be refused")
+	g := newGuard(s, "registry", "pooled", nil)
+	g.addSilo("silo-table", "vault")
+	decide := func(key string, req ddbRequest) Access {
+		var a Access
+		g.check(key, &req, &a)
+		return a
+	}
+	sv := func(v string) []byte { return []byte(`{"S":"` + v + `"}`) }
+	own := decide(key, ddbRequest{TableName: "pooled", Key: map[string]json.RawMessage{"tenantId": sv("acme"), "sk": sv("PRODUCT#1")}})
+	assert.True(t, own.Allowed, own.Reason)
+	assert.Equal(t, "acme", own.Tenant)
+	other := decide(key, ddbRequest{TableName: "pooled", Key: map[string]json.RawMessage{"tenantId": sv("globex")}})
+	assert.False(t, other.Allowed, "a tenant session read another tenant's item")
+	query := decide(key, ddbRequest{TableName: "pooled", KeyConditionExpression: "(#0 = :0) AND (begins_with (#1, :1))",
+		ExpressionAttributeNames: map[string]string{"#0": "tenantId", "#1": "sk"}, ExpressionAttributeValues: map[string]json.RawMessage{":0": sv("globex"), ":1": sv("P")}})
+	assert.False(t, query.Allowed, "a tenant session queried another tenant's partition")
+	scan := decide(key, ddbRequest{TableName: "pooled"})
+	assert.False(t, scan.Allowed, "a tenant session scanned the pooled table")
+	reg := decide(key, ddbRequest{TableName: "registry", Key: map[string]json.RawMessage{"pk": sv("acme")}})
+	assert.False(t, reg.Allowed, "a tenant session reached the registry")
+	tx := decide(key, ddbRequest{TransactItems: []map[string]ddbRequest{{"Put": {TableName: "pooled", Item: map[string]json.RawMessage{"tenantId": sv("acme")}}}, {"ConditionCheck": {TableName: "pooled", Key: map[string]json.RawMessage{"tenantId": sv("globex")}}}}})
+	assert.False(t, tx.Allowed, "a transaction touching another tenant must be refused whole")
+	assert.False(t, decide("platform", ddbRequest{TableName: "pooled", Key: map[string]json.RawMessage{"tenantId": sv("acme")}}).Allowed, "the control plane read tenant data")
+	assert.True(t, decide("platform", ddbRequest{TableName: "registry", Key: map[string]json.RawMessage{"pk": sv("TENANT#acme")}}).Allowed)
+	assert.True(t, decide("silo-vault", ddbRequest{TableName: "silo-table", Key: map[string]json.RawMessage{"tenantId": sv("vault")}}).Allowed)
+	assert.False(t, decide("silo-vault", ddbRequest{TableName: "pooled", Key: map[string]json.RawMessage{"tenantId": sv("vault")}}).Allowed, "a silo function reached the pooled table")
+	assert.False(t, decide("ASIAFORGED", ddbRequest{TableName: "pooled"}).Allowed, "unknown keys must be refused")
+
+	// The tenants function's offboarding purge: key-only queries and deletes.
+	purge := func(op string, req ddbRequest) Access {
+		a := Access{Operation: op}
+		g.check(TenantsKey, &req, &a)
+		return a
+	}
+	keysQuery := ddbRequest{TableName: "pooled", Select: "SPECIFIC_ATTRIBUTES", ProjectionExpression: "#0, #1", KeyConditionExpression: "#0 = :0",
+		ExpressionAttributeNames: map[string]string{"#0": "tenantId", "#1": "sk"}, ExpressionAttributeValues: map[string]json.RawMessage{":0": sv("acme")}}
+	assert.True(t, purge("Query", keysQuery).Allowed, "the purge finds item keys")
+	full := keysQuery
+	full.ProjectionExpression, full.Select = "", "ALL_ATTRIBUTES"
+	assert.False(t, purge("Query", full).Allowed, "the tenants function read tenant business data")
+	assert.False(t, purge("GetItem", ddbRequest{TableName: "pooled", Key: map[string]json.RawMessage{"tenantId": sv("acme")}}).Allowed, "the tenants function read an item")
+	var batch ddbRequest
+	require.NoError(t, json.Unmarshal([]byte(`{"RequestItems":{"pooled":[{"DeleteRequest":{"Key":{"tenantId":{"S":"acme"},"sk":{"S":"PRODUCT#1"}}}}]}}`), &batch))
+	del := purge("BatchWriteItem", batch)
+	assert.True(t, del.Allowed, del.Reason)
+	assert.Equal(t, []string{"acme"}, del.LeadingKeys, "the batch's partition keys are recorded")
+}
+
+func TestPIDFileRefusesALiveOwnerAndTakesOverFromADeadOne(t *testing.T) {
+	f := PIDFile(filepath.Join(t.TempDir(), "dev.pid"))
+	require.NoError(t, f.write(pidRecord{PID: 1 << 22})) // no such process
+	require.NoError(t, f.Claim(), "a stale pid file must not block a new run")
+	rec, err := f.read()
+	require.NoError(t, err)
+	assert.Equal(t, pidRecord{PID: os.Getpid()}, rec)
+
+	// A live owner that is a `make dev` is refused with what to do.
+	owner := exec.Command("sh", "-c", "sleep 10", "cmd-dev")
+	require.NoError(t, owner.Start())
+	defer func() { _ = owner.Process.Kill(); _ = owner.Wait() }()
+	require.NoError(t, f.write(pidRecord{PID: owner.Process.Pid}))
+	assert.ErrorContains(t, f.Claim(), "already running", "a second make dev must not take over a live one")
+	require.NoError(t, f.write(pidRecord{PID: os.Getpid()}))
+	f.Release()
+	_, err = f.read()
+	assert.True(t, errors.Is(err, os.ErrNotExist), "Release must remove the file")
+}
