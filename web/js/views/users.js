@@ -4,7 +4,7 @@ import { field, form, actionButton } from '../forms.js';
 import * as api from '../api.js';
 import { table, loader } from './table.js';
 
-const ROLES = [['TenantUser', 'TenantUser — works with products (read) and orders'], ['TenantAdmin', 'TenantAdmin — also manages products and users']];
+const ROLES = [['TenantUser', 'TenantUser: orders, reads products'], ['TenantAdmin', 'TenantAdmin: also products, users']];
 
 function userName(u) { return u.username || u.email; }
 function isEnabled(u) { return u.enabled !== false && String(u.status || '').toLowerCase() !== 'disabled'; }
