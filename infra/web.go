@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/url"
 	"path"
 	"path/filepath"
@@ -142,7 +143,7 @@ func WebFiles(dir string) ([]WebFile, error) {
 		}
 		ct, ok := contentTypes[strings.ToLower(path.Ext(key))]
 		if !ok {
-			return fmt.Errorf("web app file %s has no known content type: use one of the extensions %v or add its type to infra/web.go", key, slices.Sorted(mapKeys(contentTypes)))
+			return fmt.Errorf("web app file %s has no known content type: use one of the extensions %v or add its type to infra/web.go", key, slices.Sorted(maps.Keys(contentTypes)))
 		}
 		cc := RevalidateCacheControl
 		if strings.HasPrefix(key, HashedAssetsPrefix) {
@@ -158,16 +159,6 @@ func WebFiles(dir string) ([]WebFile, error) {
 		return nil, fmt.Errorf("the web app %s has no index.html: run `make build`", dir)
 	}
 	return files, nil
-}
-
-func mapKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // RuntimeIdentity is the sign-in endpoint of the platform's user pool,
