@@ -17,8 +17,9 @@ ROLLOUT_FLAGS ?=
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-build: ## cross-compile every lambdas/<name> for linux/arm64 into build/lambdas/<name>.zip
+build: ## cross-compile every lambdas/<name> into build/lambdas/<name>.zip; the web app into build/web
 	$(GO) run ./cmd/lambdabuild -out $(LAMBDAS)
+	$(GO) run ./cmd/webbuild -src web -out build/web
 
 test: build npm vet unit ## the one test command: build, vet, unit and integration tests
 

@@ -19,6 +19,28 @@ type Artifacts struct {
 	// Layer is the shared layer's zip; "" means <Dir>/../layers/shared.zip,
 	// where `make build` writes it.
 	Layer string
+	// Web is the built web app (cmd/webbuild); "" means <Dir>/../web, where
+	// `make build` writes it.
+	Web string
+}
+
+// WebDir returns the built web app's directory, or an error that says how
+// to build it.
+func (a Artifacts) WebDir() (string, error) {
+	dir := a.Web
+	if dir == "" {
+		dir = filepath.Join(filepath.Dir(filepath.Clean(a.Dir)), "web")
+	}
+	info, err := os.Stat(filepath.Join(dir, "index.html"))
+	switch {
+	case os.IsNotExist(err):
+		return "", fmt.Errorf("the web app %s is not built (no index.html): run `make build` first", dir)
+	case err != nil:
+		return "", err
+	case info.IsDir():
+		return "", fmt.Errorf("the web app %s is not a build of web/: run `make clean build`", dir)
+	}
+	return dir, nil
 }
 
 // LayerZip returns the shared layer's zip, or an error that says how to

@@ -77,6 +77,8 @@ type WebConfig struct {
 	CertificateArn string `json:"certificateArn,omitempty"`
 	PriceClass     string `json:"priceClass"`
 	WAF            bool   `json:"waf"`
+	// AccessLogs turns on CloudFront standard logs to a bucket of their own.
+	AccessLogs bool `json:"accessLogs,omitempty"`
 }
 
 // CICDConfig configures the delivery pipeline of the platform stack (built

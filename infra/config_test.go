@@ -257,3 +257,15 @@ func TestDefaultTiersAreValid(t *testing.T) {
 	require.NoError(t, err, "the default tiers must pass the same rules as configured ones")
 	assert.Equal(t, DefaultTiers(), cfg.Tiers)
 }
+
+func TestWebAccessLogsAreOptIn(t *testing.T) {
+	cfg, err := ParseConfig("tenantforge", "dev", getter(validPlatform()))
+	require.NoError(t, err)
+	assert.False(t, cfg.Web.AccessLogs, "access logs cost storage: off unless asked for")
+	cfg, err = ParseConfig("tenantforge", "dev", getter(with(validPlatform(), "tenantforge:web", `{"priceClass":"PriceClass_100","accessLogs":true}`)))
+	require.NoError(t, err)
+	assert.True(t, cfg.Web.AccessLogs)
+	_, err = ParseConfig("tenantforge", "dev", getter(with(validPlatform(), "tenantforge:web", `{"priceClass":"PriceClass_100","accessLogs":"yes"}`)))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "tenantforge:web")
+}

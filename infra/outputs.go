@@ -38,6 +38,9 @@ const (
 	OutUsageTableName    = "usageTableName"
 	OutDeployerProject   = "tenantDeployerProject"
 	OutSiloBoundaryArn   = "siloPermissionsBoundaryArn"
+	OutSiteURL           = "siteUrl"
+	OutSiteBucket        = "siteBucketName"
+	OutDistributionID    = "siteDistributionId"
 
 	OutTenantID      = "tenantId"
 	OutTenantTier    = "tenantTier"

@@ -34,13 +34,22 @@ func Program(artifacts Artifacts) pulumi.RunFunc {
 // ComposePlatform builds the platform stack: the shared layer and
 // services, identity and the authorizer, the pool group of the
 // application with its tenant access role, the control plane, the platform
-// REST API, the audit trail and, when configured, the VPC.
+// REST API, the web app on CloudFront, the audit trail and, when
+// configured, the VPC.
 func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) error {
 	packages, err := artifacts.Packages(slices.Concat([]string{"authorizer", "usage"}, AppFunctions, ControlPlaneServices)...)
 	if err != nil {
 		return err
 	}
 	layerZip, err := artifacts.LayerZip()
+	if err != nil {
+		return err
+	}
+	webDir, err := artifacts.WebDir()
+	if err != nil {
+		return err
+	}
+	webFiles, err := WebFiles(webDir)
 	if err != nil {
 		return err
 	}
@@ -191,6 +200,21 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 	if err != nil {
 		return err
 	}
+	site, err := NewSite(ctx, "web", &SiteArgs{
+		Namer:        namer,
+		Web:          cfg.Web,
+		Files:        webFiles,
+		APIURL:       api.URL,
+		Region:       cfg.Region,
+		Tiers:        cfg.Tiers,
+		UserPoolID:   identity.UserPoolID,
+		ClientID:     identity.ClientID,
+		Global:       providers.Global,
+		ForceDestroy: cfg.IsDev(),
+	}, providers.RegionalOpt())
+	if err != nil {
+		return err
+	}
 	ctx.Export(OutAlarmTopicArn, observability.AlarmTopicArn)
 	ctx.Export(OutDashboardName, observability.DashboardName)
 	ctx.Export(OutUsageTableName, tenantUsage.TableName)
@@ -292,6 +316,9 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 	ctx.Export(OutUsagePlanIDs, api.UsagePlanIDs)
 	ctx.Export(OutLayerArn, layer.LayerArn)
 	ctx.Export(OutReleases, pool.Releases)
+	ctx.Export(OutSiteURL, site.URL)
+	ctx.Export(OutSiteBucket, site.BucketName)
+	ctx.Export(OutDistributionID, site.DistributionID)
 	return nil
 }
 

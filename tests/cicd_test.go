@@ -539,7 +539,11 @@ func TestBuildspecs(t *testing.T) {
 			assert.Contains(t, spec.Reports, infra.TestReportName, "test results must reach the CodeBuild report group")
 			assert.Equal(t, "JUNITXML", spec.Reports[infra.TestReportName]["file-format"])
 			assert.Contains(t, strings.Join(spec.Phases["build"].Commands, "\n"), "pulumi preview --stack \"${PLATFORM_STACK}\"")
+			assert.Equal(t, []any{"lambdas/*.zip", "layers/*.zip", "web/**/*"}, spec.Artifacts["files"],
+				"the deploy needs the tested packages and the built web app: without build/web the program stops")
 		} else {
+			assert.Contains(t, strings.Join(spec.Phases["pre_build"].Commands, "\n"), `"${CODEBUILD_SRC_DIR_lambdas}/web" build/`,
+				"the deploy must put the built web app where the program reads it (build/web)")
 			assert.Equal(t, []string{"rollout", "release"}, calls, "the deploy rolls the stacks out, then releases the functions")
 		}
 	}

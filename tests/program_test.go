@@ -45,6 +45,7 @@ const (
 
 func TestPlatformStackResourceSet(t *testing.T) {
 	rec := run(t, "dev", stackConfig(t, "dev"), nil)
+	webFiles := len(builtWebFiles(t))
 	assert.Equal(t, map[string]int{
 		typeProvider:                             2, // regional and us-east-1
 		typeShared:                               1,
@@ -68,49 +69,57 @@ func TestPlatformStackResourceSet(t *testing.T) {
 		"aws:lambda/alias:Alias":                 2,  // live: pool products and orders
 		"tenantforge:app:Release":                1,
 		"aws:codedeploy/application:Application": 1,
-		"aws:codedeploy/deploymentGroup:DeploymentGroup":                                             2,  // one per application function
-		"aws:cloudwatch/metricAlarm:MetricAlarm":                                                     25, // errors and latency of each live alias (4); errors and throttles of 7 functions; API 5xx rate and p99; 3 tables; registrations; provisioning
-		"tenantforge:cicd:Pipeline":                                                                  1,  // cicd.repository is set
-		"aws:codepipeline/pipeline:Pipeline":                                                         1,
-		"aws:codebuild/project:Project":                                                              3, // build, deploy, tenant deployer
-		"aws:codebuild/reportGroup:ReportGroup":                                                      1,
-		"aws:codestarconnections/connection:Connection":                                              1, // no cicd.connectionArn in Pulumi.dev.yaml
-		"aws:codestarnotifications/notificationRule:NotificationRule":                                1,
-		"aws:s3/bucketV2:BucketV2":                                                                   1,
-		"aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2":                       1,
-		"aws:s3/bucketOwnershipControls:BucketOwnershipControls":                                     1,
-		"aws:s3/bucketPolicy:BucketPolicy":                                                           1,
-		"aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock":                                     1,
-		"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2": 1,
-		"aws:sns/topic:Topic":                                                                        2, // pipeline notifications, alarms
-		"aws:sns/topicPolicy:TopicPolicy":                                                            1,
-		"aws:sns/topicSubscription:TopicSubscription":                                                1, // cicd.notifyEmail
-		"tenantforge:controlplane:ControlPlane":                                                      1,
-		"aws:dynamodb/tableItem:TableItem":                                                           1, // the usage plan ids for the control plane
-		typeGroup2:                                                                                   1,
-		typeAccess:                                                                                   1,
-		"tenantforge:api:Api":                                                                        1,
-		typeRestAPI:                                                                                  1,
-		typeDeployment:                                                                               1,
-		typeStage:                                                                                    1,
-		typeMethodSet:                                                                                1,
-		typeUsagePlan:                                                                                3, // one per pooled tier
-		typePermission:                                                                               7, // five functions and the authorizer for the API, the usage function for its schedule
-		typeAccount:                                                                                  1,
-		"aws:iam/rolePolicyAttachment:RolePolicyAttachment":                                          1,
-		"tenantforge:app:SharedLayer":                                                                1,
-		"aws:lambda/layerVersion:LayerVersion":                                                       1,
-		"tenantforge:obs:TenantUsage":                                                                1,
-		"tenantforge:obs:Observability":                                                              1,
-		"aws:cloudwatch/eventRule:EventRule":                                                         7, // the usage schedule; provisioned and provisioning-failed counters; the pipeline's succeeded and failed runs; provisioning and deprovisioning requested
-		"aws:cloudwatch/eventTarget:EventTarget":                                                     3, // the usage function; the deployer twice
-		"aws:cloudwatch/logMetricFilter:LogMetricFilter":                                             3, // API throttles, registration failures, authorizer denials
-		"aws:cloudwatch/queryDefinition:QueryDefinition":                                             2,
-		"aws:cloudwatch/dashboard:Dashboard":                                                         1,
-		typeDeployer:                                                                                 1,
-		typePolicy:                                                                                   1, // the silo roles' permissions boundary
-		"aws:sqs/queue:Queue":                                                                        1, // the deployer rules' dead-letter queue
-		"aws:sqs/queuePolicy:QueuePolicy":                                                            1,
+		"aws:codedeploy/deploymentGroup:DeploymentGroup":              2,  // one per application function
+		"aws:cloudwatch/metricAlarm:MetricAlarm":                      25, // errors and latency of each live alias (4); errors and throttles of 7 functions; API 5xx rate and p99; 3 tables; registrations; provisioning
+		"tenantforge:cicd:Pipeline":                                   1,  // cicd.repository is set
+		"aws:codepipeline/pipeline:Pipeline":                          1,
+		"aws:codebuild/project:Project":                               3, // build, deploy, tenant deployer
+		"aws:codebuild/reportGroup:ReportGroup":                       1,
+		"aws:codestarconnections/connection:Connection":               1, // no cicd.connectionArn in Pulumi.dev.yaml
+		"aws:codestarnotifications/notificationRule:NotificationRule": 1,
+		typeBucket: 2, // the pipeline's artifacts and the web app's (the audit trail's bucket is awsx's)
+		"aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2": 1,
+		typeOwnership:                     2,
+		typeBucketPolicy:                  2,
+		typePublicAccess:                  2,
+		typeEncryption:                    2,
+		"aws:sns/topic:Topic":             2, // pipeline notifications, alarms
+		"aws:sns/topicPolicy:TopicPolicy": 1,
+		"aws:sns/topicSubscription:TopicSubscription": 1, // cicd.notifyEmail
+		"tenantforge:controlplane:ControlPlane":       1,
+		"aws:dynamodb/tableItem:TableItem":            1, // the usage plan ids for the control plane
+		typeGroup2:                                    1,
+		typeAccess:                                    1,
+		"tenantforge:api:Api":                         1,
+		typeRestAPI:                                   1,
+		typeDeployment:                                1,
+		typeStage:                                     1,
+		typeMethodSet:                                 1,
+		typeUsagePlan:                                 3, // one per pooled tier
+		typePermission:                                7, // five functions and the authorizer for the API, the usage function for its schedule
+		typeAccount:                                   1,
+		"aws:iam/rolePolicyAttachment:RolePolicyAttachment": 1,
+		"tenantforge:app:SharedLayer":                       1,
+		"aws:lambda/layerVersion:LayerVersion":              1,
+		"tenantforge:obs:TenantUsage":                       1,
+		"tenantforge:obs:Observability":                     1,
+		"aws:cloudwatch/eventRule:EventRule":                7, // the usage schedule; provisioned and provisioning-failed counters; the pipeline's succeeded and failed runs; provisioning and deprovisioning requested
+		"aws:cloudwatch/eventTarget:EventTarget":            3, // the usage function; the deployer twice
+		"aws:cloudwatch/logMetricFilter:LogMetricFilter":    3, // API throttles, registration failures, authorizer denials
+		"aws:cloudwatch/queryDefinition:QueryDefinition":    2,
+		"aws:cloudwatch/dashboard:Dashboard":                1,
+		typeDeployer:                                        1,
+		typePolicy:                                          1, // the silo roles' permissions boundary
+		"aws:sqs/queue:Queue":                               1, // the deployer rules' dead-letter queue
+		"aws:sqs/queuePolicy:QueuePolicy":                   1,
+		typeSite:                                            1,
+		typeVersioning:                                      1, // the web app's bucket
+		typeOAC:                                             1,
+		typeCFFunction:                                      1,
+		typeHeadersPolicy:                                   1,
+		typeCachePolicy:                                     1, // /api/*: Authorization in the cache key
+		typeDistribution:                                    1,
+		typeObject:                                          webFiles + 1, // every built file and config.json
 	}, rec.CountByType(), "the dev platform stack registers a different resource set than its config asks for")
 	assert.Empty(t, rec.OfType(typeVpc), "the VPC is off by default: a NAT gateway costs money every hour")
 	assert.Equal(t, "tenantforge-dev-registry", rec.Outputs[infra.OutRegistryTableName])

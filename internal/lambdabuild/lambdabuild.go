@@ -18,6 +18,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/tenantforge/tenantforge/internal/webbuild"
 )
 
 // ZipTime is the modification time of every packaged file (the zip epoch):
@@ -191,8 +193,13 @@ func addFile(zw *zip.Writer, name, src string) error {
 // dir/lambdas/<name>.zip for every function under root/lambdas and
 // dir/layers/shared.zip. Infrastructure tests and benchmarks check what
 // the program registers, not the code, so they use these; a stand-in is
-// never a deployable package. It returns dir/lambdas.
+// never a deployable package. The web app is built for real into dir/web
+// (it takes milliseconds), so the program sees the files it would upload.
+// It returns dir/lambdas.
 func WriteStandIns(root, dir string) (string, error) {
+	if _, err := webbuild.Build(filepath.Join(root, "web"), filepath.Join(dir, "web")); err != nil {
+		return "", err
+	}
 	fns, err := Discover(root)
 	if err != nil {
 		return "", err

@@ -147,6 +147,16 @@ func awsIdentity(res *Resource, region, name string) (string, string) {
 	case "aws:codestarconnections/connection:Connection":
 		arn := fmt.Sprintf("arn:aws:codestar-connections:%s:%s:connection/%s", region, acct, stableHex(res.URN, 8)+"-"+stableHex(res.URN+"c", 4)+"-4"+stableHex(res.URN, 3))
 		return arn, arn
+	case "aws:cloudfront/distribution:Distribution":
+		id := "E" + strings.ToUpper(stableHex(res.URN, 13))
+		return id, fmt.Sprintf("arn:aws:cloudfront::%s:distribution/%s", acct, id)
+	case "aws:cloudfront/function:Function":
+		return name, fmt.Sprintf("arn:aws:cloudfront::%s:function/%s", acct, name)
+	case "aws:cloudfront/originAccessControl:OriginAccessControl", "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy":
+		return "E" + strings.ToUpper(stableHex(res.URN, 13)), ""
+	case "aws:wafv2/webAcl:WebAcl":
+		id := stableHex(res.URN, 8) + "-" + stableHex(res.URN+"a", 4) + "-4" + stableHex(res.URN+"b", 3) + "-8" + stableHex(res.URN+"c", 3) + "-" + stableHex(res.URN+"d", 12)
+		return id, fmt.Sprintf("arn:aws:wafv2:%s:%s:global/webacl/%s/%s", region, acct, name, id)
 	}
 	return name, fmt.Sprintf("arn:aws:%s:%s:%s:%s/%s", mod, region, acct, strings.ToLower(kind), name)
 }
@@ -189,6 +199,8 @@ func typeOutputs(res *Resource, region, id, name string) map[string]any {
 			"functionName":   name,
 			"sourceCodeHash": "mock",
 		}
+	case "aws:cloudfront/distribution:Distribution":
+		return map[string]any{"domainName": "d" + stableHex(res.URN+"domain", 13) + ".cloudfront.net", "hostedZoneId": "Z2FDTNDATAQYW2"}
 	case "aws:s3/bucketV2:BucketV2", "aws:s3/bucket:Bucket":
 		return map[string]any{
 			"bucket":                   name,

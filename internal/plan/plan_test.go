@@ -152,3 +152,20 @@ func keys(m map[string]any) []string {
 	}
 	return out
 }
+
+// Build output (the web app's files) is the same on every machine whether
+// it was built into the repo's build/ or, by the tests, into a temporary
+// directory: both reduce to <artifacts>/<file>.
+func TestSnapshotReducesBuildOutputAssets(t *testing.T) {
+	asset := func(path string) *Document {
+		return &Document{Project: "p", Stack: "s", Outputs: map[string]any{}, Resources: []Resource{{
+			URN: "u", Type: "aws:s3/bucketObjectv2:BucketObjectv2", Name: "o",
+			Inputs: map[string]any{"source": map[string]any{"asset": path}},
+		}}}
+	}
+	for _, path := range []string{"/repo/build/web/assets/js/main.0123456789.js", "/tmp/tenantforge-packages-1/web/assets/js/main.0123456789.js"} {
+		snap, err := Snapshot(asset(path), "/repo")
+		require.NoError(t, err)
+		assert.Contains(t, string(snap), `"asset": "<artifacts>/main.0123456789.js"`, "%s must not put a machine's path into the golden plan", path)
+	}
+}

@@ -3,11 +3,14 @@ package plan
 import (
 	"encoding/json"
 	"path/filepath"
+	"strings"
 )
 
 // Snapshot is the plan as the golden files keep it: the JSON document with
-// the paths of archives (Lambda packages) reduced to "<artifacts>/<file>"
-// and asset paths made relative to the project directory, so the snapshot
+// the paths of archives (Lambda packages) and of build output assets (the
+// web app's files: under build/ or outside the project) reduced to
+// "<artifacts>/<file>", and other asset paths made relative to the project
+// directory, so the snapshot
 // is the same on every machine, from every working directory and whichever
 // directory the packages were built into. Inputs that are JSON documents
 // in a string (IAM policies, API definitions) are unfolded into
@@ -39,7 +42,11 @@ func relativePaths(v any, root string) any {
 					out[k] = "<artifacts>/" + filepath.Base(s)
 					continue
 				case "asset":
-					out[k] = relativeTo(root, s)
+					rel := relativeTo(root, s)
+					if strings.HasPrefix(rel, "../") || strings.HasPrefix(rel, "build/") || filepath.IsAbs(rel) {
+						rel = "<artifacts>/" + filepath.Base(s)
+					}
+					out[k] = rel
 					continue
 				}
 			}
