@@ -426,6 +426,11 @@ func TestLocalSaaS(t *testing.T) {
 		}
 	})
 
+	var epsilon *tenant
+	t.Run("tier changes", func(t *testing.T) {
+		epsilon = tierChanges(t, c, s, adminToken, alpha)
+	})
+
 	t.Run("bounded load", func(t *testing.T) {
 		load(t, c, []*tenant{beta, delta, gamma})
 	})
@@ -506,6 +511,9 @@ func TestLocalSaaS(t *testing.T) {
 		}
 		assert.Greater(t, checked, 1000, "the audit must have seen the run's data accesses")
 		pooledIDs := []string{alpha.ID, beta.ID, delta.ID}
+		if epsilon != nil {
+			pooledIDs = append(pooledIDs, epsilon.ID) // pooled until its move to a silo tier
+		}
 		if tn, err := s.Registry.GetByName(context.Background(), "delta"); err == nil {
 			pooledIDs = append(pooledIDs, tn.TenantID) // registered again after offboarding
 		}
