@@ -84,6 +84,7 @@ type Stack struct {
 	Requests  *Recorder
 	Events    *Bus
 	Cognito   *cip.Client
+	SignOuts  *SignOuts
 	Registry  *registry.Store
 	DynamoURL string
 
@@ -354,7 +355,8 @@ func (s *Stack) wire() error {
 		tiers[name] = controlplane.TierPlan{Deployment: t.Deployment}
 	}
 	s.Events = &Bus{provision: s.provisionLater, deprovision: s.deprovisionLater}
-	directory := &controlplane.CognitoDirectory{Client: s.Cognito, UserPoolID: s.UserPoolID, Index: s.Registry}
+	s.SignOuts = &SignOuts{}
+	directory := &controlplane.CognitoDirectory{Client: adminCognito(s.Cognito, s.SignOuts), UserPoolID: s.UserPoolID, Index: s.Registry}
 	public := &controlplane.Public{
 		Registrar: &controlplane.Registrar{Registry: s.Registry, Directory: directory, Keys: s.Keys, Events: s.Events,
 			Tiers: tiers, PlanIDs: s.Registry.UsagePlans, Logger: s.logger},
