@@ -344,7 +344,8 @@ func (s *Stack) wire() error {
 	platformDB := s.dynamoClient(PlatformKey)
 	s.Registry = registry.New(platformDB, s.Spec.RegistryTable)
 	ttl := s.ttl()
-	s.authz = auth.NewAuthorizer(verifier, auth.NewCachedTenants(auth.RegistryTenants{Store: s.Registry}, ttl, nil), ttl)
+	s.authz = auth.NewAuthorizer(verifier, auth.NewCachedTenants(auth.RegistryTenants{Store: s.Registry}, ttl, nil), ttl).
+		CheckUsers(auth.RegistryUsers{Store: s.Registry})
 
 	base := aws.Config{Region: s.Spec.Region, Credentials: staticKey(PlatformKey)}
 	vendor := tvm.New(s.STS, str(s.Spec.outputs[infra.OutTenantRoleArn]), base)

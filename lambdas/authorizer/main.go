@@ -59,6 +59,7 @@ func setup(_ context.Context) (*auth.Authorizer, error) {
 		return nil, err
 	}
 	decisionTTL := time.Duration(ttl) * time.Second
-	tenants := auth.NewCachedTenants(auth.RegistryTenants{Store: registry.New(dynamodb.NewFromConfig(awsCfg), table)}, decisionTTL, nil)
-	return auth.NewAuthorizer(verifier, tenants, decisionTTL), nil
+	store := registry.New(dynamodb.NewFromConfig(awsCfg), table)
+	tenants := auth.NewCachedTenants(auth.RegistryTenants{Store: store}, decisionTTL, nil)
+	return auth.NewAuthorizer(verifier, tenants, decisionTTL).CheckUsers(auth.RegistryUsers{Store: store}), nil
 }
