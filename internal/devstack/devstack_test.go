@@ -181,3 +181,23 @@ func TestPIDFileRefusesALiveOwnerAndTakesOverFromADeadOne(t *testing.T) {
 	_, err = f.read()
 	assert.True(t, errors.Is(err, os.ErrNotExist), "Release must remove the file")
 }
+
+// API Gateway keeps a key on one usage plan per stage: attaching it to a
+// second is a ConflictException until it is detached from the first. The
+// stand-in must refuse too, or a tier change that lost a race moves the
+// key under the winner's feet (record: standard, key: premium) locally
+// while AWS would refuse it.
+func TestKeysRefuseASecondPlanAsAPIGatewayDoes(t *testing.T) {
+	ctx := context.Background()
+	k := newKeys(map[string]Limits{"basic": {Rate: 1, Burst: 1}, "premium": {Rate: 9, Burst: 9}})
+	id, _, err := k.Create(ctx, "acme", "basic")
+	require.NoError(t, err)
+	require.NoError(t, k.Attach(ctx, id, "basic"), "attaching a key to the plan it is on is success")
+	err = k.Attach(ctx, id, "premium")
+	require.Error(t, err, "a key on basic was moved to premium without leaving basic: a racing tier change would silently win locally and fail on AWS")
+	assert.Contains(t, err.Error(), "ConflictException")
+	assert.Equal(t, "basic", k.byID[id].plan, "a refused attach moved the key")
+	require.NoError(t, k.Detach(ctx, id, "basic"))
+	require.NoError(t, k.Attach(ctx, id, "premium"), "off one plan, the key goes on another")
+	assert.Equal(t, "premium", k.byID[id].plan)
+}
