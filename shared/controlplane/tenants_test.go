@@ -3,6 +3,7 @@ package controlplane
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"strings"
@@ -11,10 +12,13 @@ import (
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenantforge/tenantforge/shared/httpx"
+	"github.com/tenantforge/tenantforge/shared/registry"
 	"github.com/tenantforge/tenantforge/shared/tenancy"
 )
 
@@ -85,4 +89,49 @@ func (f *fixture) enabled(t *testing.T, email string) bool {
 	u, err := f.cip.AdminGetUser(context.Background(), &cip.AdminGetUserInput{UserPoolId: aws.String(f.pool.ID), Username: aws.String(email)})
 	require.NoError(t, err)
 	return u.Enabled
+}
+
+// downRegistry is a registry table whose every call fails as the SDK
+// fails when DynamoDB throttles or is unreachable.
+type downRegistry struct{}
+
+func (downRegistry) fail(op string) error {
+	return &smithy.OperationError{ServiceID: "DynamoDB", OperationName: op, Err: errors.New("ProvisionedThroughputExceededException: rate of requests exceeds the allowed throughput")}
+}
+func (d downRegistry) Scan(context.Context, *dynamodb.ScanInput, ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
+	return nil, d.fail("Scan")
+}
+func (d downRegistry) GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	return nil, d.fail("GetItem")
+}
+func (d downRegistry) PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	return nil, d.fail("PutItem")
+}
+func (d downRegistry) DeleteItem(context.Context, *dynamodb.DeleteItemInput, ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
+	return nil, d.fail("DeleteItem")
+}
+func (d downRegistry) Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	return nil, d.fail("Query")
+}
+func (d downRegistry) TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	return nil, d.fail("TransactWriteItems")
+}
+
+// A registry outage is a 503 the caller may retry on every tenants route,
+// never a 500 that reads as a bug (and never a 404 that reads as "no such
+// tenant").
+func TestTenantsRoutesAnswer503WhenTheRegistryIsDown(t *testing.T) {
+	r := (&Tenants{Registry: registry.New(downRegistry{}, "registry")}).Router(slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	sys := tenancy.SystemTenantID
+	for _, tc := range []struct{ method, resource, path string }{
+		{"GET", "/tenants", "/tenants"},
+		{"GET", "/tenants/{tenantId}", "/tenants/tacme00000001"},
+		{"POST", "/tenants/{tenantId}/suspend", "/tenants/tacme00000001/suspend"},
+		{"POST", "/tenants/{tenantId}/activate", "/tenants/tacme00000001/activate"},
+		{"DELETE", "/tenants/{tenantId}", "/tenants/tacme00000001"},
+	} {
+		status, body := call(t, r, sys, "SystemAdmin", tc.method, tc.resource, tc.path)
+		assert.Equal(t, 503, status, "%s %s with the registry down answered %d %v: a retryable outage must be a 503", tc.method, tc.path, status, body)
+		assert.Equal(t, "unavailable", code(body))
+	}
 }
