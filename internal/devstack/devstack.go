@@ -497,12 +497,30 @@ func (s *Stack) siloDown(tenantID string) error {
 // provision does locally what the tenant deployer does on AWS: plan the
 // tenant's stack, create its table and API, put the tenant's key on the
 // stack's usage plan, and mark the tenant active with its own API URL.
+// Only a silo tenant that is provisioning is provisioned: the event is at
+// least once and runs after the request that sent it, so it may find the
+// tenant offboarded (or offboarding) meanwhile, and must not bring it, its
+// API or its deleted API key back.
 func (s *Stack) provision(ctx context.Context, tenantID string) error {
+	upped := false
 	for attempt := 0; attempt < 5; attempt++ {
 		rec, err := s.Registry.Get(ctx, tenantID)
 		if err != nil {
 			return err
 		}
+		if rec.Status != registry.StatusProvisioning || s.Spec.Config.Tiers[rec.Tier].Deployment != tenancy.DeploymentSilo {
+			s.logger.Info("local provisioning: nothing to do", "tenant_id", tenantID, "status", rec.Status, "tier", rec.Tier)
+			if upped && (rec.Status == registry.StatusOffboarding || rec.Status == registry.StatusDeleted) {
+				// Offboarded while this run brought the silo up: take
+				// down what it brought up, the key included.
+				if rec.APIKeyID != "" {
+					_ = s.Keys.Delete(ctx, rec.APIKeyID)
+				}
+				return s.siloDown(tenantID)
+			}
+			return nil
+		}
+		upped = true
 		silo, err := s.siloUp(rec)
 		if err != nil {
 			rec.Status, rec.Reason = registry.StatusProvisioningFailed, err.Error()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenantforge/tenantforge/infra"
+	"github.com/tenantforge/tenantforge/shared/registry"
 	"github.com/tenantforge/tenantforge/shared/tenancy"
 )
 
@@ -200,4 +202,31 @@ func TestKeysRefuseASecondPlanAsAPIGatewayDoes(t *testing.T) {
 	require.NoError(t, k.Detach(ctx, id, "basic"))
 	require.NoError(t, k.Attach(ctx, id, "premium"), "off one plan, the key goes on another")
 	assert.Equal(t, "premium", k.byID[id].plan)
+}
+
+// Provisioning events are at least once and run after the request that
+// sent them: one that arrives after the tenant was offboarded (or moved
+// on) must not bring it back. Only a silo tenant that is provisioning is
+// provisioned. (Needs `make build` and `npm ci`, as the local stack does.)
+func TestLateProvisioningDoesNotReviveAnOffboardedTenant(t *testing.T) {
+	ctx := context.Background()
+	s, err := Start(ctx, Options{Dir: repoRoot})
+	require.NoError(t, err)
+	t.Cleanup(s.Close)
+	for i, status := range []string{registry.StatusDeleted, registry.StatusOffboarding} {
+		id := fmt.Sprintf("tlate%07d", i)
+		rec := &registry.Record{TenantID: id, Name: "late-" + status, Tier: "platinum", Status: status, Version: 1, APIKeyID: "gone", APIKeyValue: "gone-value"}
+		require.NoError(t, s.Registry.Put(ctx, rec))
+		err := s.provision(ctx, id)
+		assert.NoError(t, err, "a late provisioning request is not a failure")
+		got, err := s.Registry.Get(ctx, id)
+		require.NoError(t, err)
+		assert.Equal(t, status, got.Status, "a provisioning request that came after the tenant was %s changed its status", status)
+		s.mu.Lock()
+		_, api := s.silos[id]
+		s.mu.Unlock()
+		assert.False(t, api, "a provisioning request that came after the tenant was %s gave it a silo API", status)
+		_, err = s.Keys.Admit("gone-value", func(string) bool { return true })
+		assert.ErrorIs(t, err, ErrInvalidKey, "a late provisioning request brought back the API key of a tenant that was %s", status)
+	}
 }
