@@ -135,3 +135,22 @@ func TestTenantsRoutesAnswer503WhenTheRegistryIsDown(t *testing.T) {
 		assert.Equal(t, "unavailable", code(body))
 	}
 }
+
+// A tenant id or name longer than any tenant's (63 characters) is a 404
+// without a registry read: DynamoDB refuses a key over 2 KB, which made
+// GET /tenant-config/<5,000 characters> a 5xx.
+// The registry here is down, so any read would answer 503.
+func TestMalformedIdsAndNamesAre404WithoutARegistryRead(t *testing.T) {
+	store := registry.New(downRegistry{}, "registry")
+	tenants := (&Tenants{Registry: store}).Router(slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	public := (&Public{Registry: store}).Router(slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	long := strings.Repeat("a", 5000)
+	for _, bad := range []string{long, strings.Repeat("b", 64)} {
+		status, body := call(t, tenants, tenancy.SystemTenantID, "SystemAdmin", "GET", "/tenants/{tenantId}", "/tenants/"+bad)
+		assert.Equal(t, 404, status, "GET /tenants/%.20s answered %d %v: a malformed id must be a 404, not a registry call", bad, status, body)
+		resp, err := public.Serve(context.Background(), lambdaevents.APIGatewayProxyRequest{HTTPMethod: "GET", Resource: "/tenant-config/{tenantName}",
+			Path: "/tenant-config/" + bad, PathParameters: map[string]string{"tenantName": bad}})
+		require.NoError(t, err)
+		assert.Equal(t, 404, resp.StatusCode, "GET /tenant-config/%.20s answered %d %s: a malformed name must be a 404, not a registry call", bad, resp.StatusCode, resp.Body)
+	}
+}
