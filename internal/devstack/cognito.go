@@ -12,10 +12,12 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/aws/smithy-go/middleware"
 )
 
 // createUserPool creates the user pool, its web client and its groups in
@@ -183,4 +185,46 @@ func sortedKeys(m map[string]string) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// SignOuts records the AdminUserGlobalSignOut calls the local stack
+// answered in cognito-local's place.
+type SignOuts struct {
+	mu    sync.Mutex
+	users []string
+}
+
+// Users lists the users signed out everywhere, in order.
+func (s *SignOuts) Users() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.users)
+}
+
+// adminCognito is the control plane's admin client of cognito-local.
+// cognito-local has no AdminUserGlobalSignOut (it answers an unknown
+// operation, so disabling a user through the API would always fail
+// locally); this client answers it as Cognito does: an unknown user is a
+// UserNotFoundException, a known one is signed out (recorded in signOuts;
+// cognito-local already refuses a disabled user's sign-in).
+func adminCognito(c *cip.Client, signOuts *SignOuts) *cip.Client {
+	plain := c
+	return cip.New(c.Options(), func(o *cip.Options) {
+		o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
+			return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("LocalAdminUserGlobalSignOut",
+				func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+					p, ok := in.Parameters.(*cip.AdminUserGlobalSignOutInput)
+					if !ok {
+						return next.HandleInitialize(ctx, in)
+					}
+					if _, err := plain.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: p.UserPoolId, Username: p.Username}); err != nil {
+						return middleware.InitializeOutput{}, middleware.Metadata{}, err
+					}
+					signOuts.mu.Lock()
+					signOuts.users = append(signOuts.users, aws.ToString(p.Username))
+					signOuts.mu.Unlock()
+					return middleware.InitializeOutput{Result: &cip.AdminUserGlobalSignOutOutput{}}, middleware.Metadata{}, nil
+				}), middleware.Before)
+		})
+	})
 }

@@ -85,6 +85,7 @@ type Stack struct {
 	Requests  *Recorder
 	Events    *Bus
 	Cognito   *cip.Client
+	SignOuts  *SignOuts
 	Registry  *registry.Store
 	DynamoURL string
 
@@ -344,7 +345,8 @@ func (s *Stack) wire() error {
 	platformDB := s.dynamoClient(PlatformKey)
 	s.Registry = registry.New(platformDB, s.Spec.RegistryTable)
 	ttl := s.ttl()
-	s.authz = auth.NewAuthorizer(verifier, auth.NewCachedTenants(auth.RegistryTenants{Store: s.Registry}, ttl, nil), ttl)
+	s.authz = auth.NewAuthorizer(verifier, auth.NewCachedTenants(auth.RegistryTenants{Store: s.Registry}, ttl, nil), ttl).
+		CheckUsers(auth.RegistryUsers{Store: s.Registry})
 
 	base := aws.Config{Region: s.Spec.Region, Credentials: staticKey(PlatformKey)}
 	vendor := tvm.New(s.STS, str(s.Spec.outputs[infra.OutTenantRoleArn]), base)
@@ -355,7 +357,8 @@ func (s *Stack) wire() error {
 		tiers[name] = controlplane.TierPlan{Deployment: t.Deployment}
 	}
 	s.Events = &Bus{provision: s.provisionLater, deprovision: s.deprovisionLater}
-	directory := &controlplane.CognitoDirectory{Client: s.Cognito, UserPoolID: s.UserPoolID, Index: s.Registry}
+	s.SignOuts = &SignOuts{}
+	directory := &controlplane.CognitoDirectory{Client: adminCognito(s.Cognito, s.SignOuts), UserPoolID: s.UserPoolID, Index: s.Registry}
 	public := &controlplane.Public{
 		Registrar: &controlplane.Registrar{Registry: s.Registry, Directory: directory, Keys: s.Keys, Events: s.Events,
 			Tiers: tiers, PlanIDs: s.Registry.UsagePlans, Logger: s.logger},
@@ -496,12 +499,30 @@ func (s *Stack) siloDown(tenantID string) error {
 // provision does locally what the tenant deployer does on AWS: plan the
 // tenant's stack, create its table and API, put the tenant's key on the
 // stack's usage plan, and mark the tenant active with its own API URL.
+// Only a silo tenant that is provisioning is provisioned: the event is at
+// least once and runs after the request that sent it, so it may find the
+// tenant offboarded (or offboarding) meanwhile, and must not bring it, its
+// API or its deleted API key back.
 func (s *Stack) provision(ctx context.Context, tenantID string) error {
+	upped := false
 	for attempt := 0; attempt < 5; attempt++ {
 		rec, err := s.Registry.Get(ctx, tenantID)
 		if err != nil {
 			return err
 		}
+		if rec.Status != registry.StatusProvisioning || s.Spec.Config.Tiers[rec.Tier].Deployment != tenancy.DeploymentSilo {
+			s.logger.Info("local provisioning: nothing to do", "tenant_id", tenantID, "status", rec.Status, "tier", rec.Tier)
+			if upped && (rec.Status == registry.StatusOffboarding || rec.Status == registry.StatusDeleted) {
+				// Offboarded while this run brought the silo up: take
+				// down what it brought up, the key included.
+				if rec.APIKeyID != "" {
+					_ = s.Keys.Delete(ctx, rec.APIKeyID)
+				}
+				return s.siloDown(tenantID)
+			}
+			return nil
+		}
+		upped = true
 		silo, err := s.siloUp(rec)
 		if err != nil {
 			rec.Status, rec.Reason = registry.StatusProvisioningFailed, err.Error()

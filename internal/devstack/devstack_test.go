@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenantforge/tenantforge/infra"
+	"github.com/tenantforge/tenantforge/shared/registry"
 	"github.com/tenantforge/tenantforge/shared/tenancy"
 )
 
@@ -181,4 +183,51 @@ func TestPIDFileRefusesALiveOwnerAndTakesOverFromADeadOne(t *testing.T) {
 	f.Release()
 	_, err = f.read()
 	assert.True(t, errors.Is(err, os.ErrNotExist), "Release must remove the file")
+}
+
+// API Gateway keeps a key on one usage plan per stage: attaching it to a
+// second is a ConflictException until it is detached from the first. The
+// stand-in must refuse too, or a tier change that lost a race moves the
+// key under the winner's feet (record: standard, key: premium) locally
+// while AWS would refuse it.
+func TestKeysRefuseASecondPlanAsAPIGatewayDoes(t *testing.T) {
+	ctx := context.Background()
+	k := newKeys(map[string]Limits{"basic": {Rate: 1, Burst: 1}, "premium": {Rate: 9, Burst: 9}})
+	id, _, err := k.Create(ctx, "acme", "basic")
+	require.NoError(t, err)
+	require.NoError(t, k.Attach(ctx, id, "basic"), "attaching a key to the plan it is on is success")
+	err = k.Attach(ctx, id, "premium")
+	require.Error(t, err, "a key on basic was moved to premium without leaving basic: a racing tier change would silently win locally and fail on AWS")
+	assert.Contains(t, err.Error(), "ConflictException")
+	assert.Equal(t, "basic", k.byID[id].plan, "a refused attach moved the key")
+	require.NoError(t, k.Detach(ctx, id, "basic"))
+	require.NoError(t, k.Attach(ctx, id, "premium"), "off one plan, the key goes on another")
+	assert.Equal(t, "premium", k.byID[id].plan)
+}
+
+// Provisioning events are at least once and run after the request that
+// sent them: one that arrives after the tenant was offboarded (or moved
+// on) must not bring it back. Only a silo tenant that is provisioning is
+// provisioned. (Needs `make build` and `npm ci`, as the local stack does.)
+func TestLateProvisioningDoesNotReviveAnOffboardedTenant(t *testing.T) {
+	ctx := context.Background()
+	s, err := Start(ctx, Options{Dir: repoRoot})
+	require.NoError(t, err)
+	t.Cleanup(s.Close)
+	for i, status := range []string{registry.StatusDeleted, registry.StatusOffboarding} {
+		id := fmt.Sprintf("tlate%07d", i)
+		rec := &registry.Record{TenantID: id, Name: "late-" + status, Tier: "platinum", Status: status, Version: 1, APIKeyID: "gone", APIKeyValue: "gone-value"}
+		require.NoError(t, s.Registry.Put(ctx, rec))
+		err := s.provision(ctx, id)
+		assert.NoError(t, err, "a late provisioning request is not a failure")
+		got, err := s.Registry.Get(ctx, id)
+		require.NoError(t, err)
+		assert.Equal(t, status, got.Status, "a provisioning request that came after the tenant was %s changed its status", status)
+		s.mu.Lock()
+		_, api := s.silos[id]
+		s.mu.Unlock()
+		assert.False(t, api, "a provisioning request that came after the tenant was %s gave it a silo API", status)
+		_, err = s.Keys.Admit("gone-value", func(string) bool { return true })
+		assert.ErrorIs(t, err, ErrInvalidKey, "a late provisioning request brought back the API key of a tenant that was %s", status)
+	}
 }

@@ -95,7 +95,10 @@ func (k *Keys) Move(id, planID string) error {
 
 // Attach puts a key on a usage plan (its only one: the local stand-in keeps
 // one plan per key, as each tenant's key serves one API); nothing to do is
-// success.
+// success. A key still on another plan is refused, as API Gateway refuses
+// a key on two usage plans of the same stage: silently moving it would let
+// the loser of two racing tier changes leave the key on a plan the
+// tenant's record does not name.
 func (k *Keys) Attach(_ context.Context, id, planID string) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -105,6 +108,9 @@ func (k *Keys) Attach(_ context.Context, id, planID string) error {
 	}
 	if _, ok := k.plans[planID]; !ok {
 		return fmt.Errorf("NotFoundException: usage plan %s does not exist", planID)
+	}
+	if key.plan != "" && key.plan != planID {
+		return fmt.Errorf("ConflictException: api key %s cannot reference multiple usage plans with the same API stage (it is on %s)", id, key.plan)
 	}
 	key.plan = planID
 	return nil

@@ -60,8 +60,9 @@ func setup(_ context.Context) (*auth.Authorizer, error) {
 		return nil, err
 	}
 	decisionTTL := time.Duration(ttl) * time.Second
-	tenants := auth.NewCachedTenants(auth.RegistryTenants{Store: registry.New(dynamodb.NewFromConfig(awsCfg), table)}, decisionTTL, nil)
-	a := auth.NewAuthorizer(verifier, tenants, decisionTTL)
+	store := registry.New(dynamodb.NewFromConfig(awsCfg), table)
+	tenants := auth.NewCachedTenants(auth.RegistryTenants{Store: store}, decisionTTL, nil)
+	a := auth.NewAuthorizer(verifier, tenants, decisionTTL).CheckUsers(auth.RegistryUsers{Store: store})
 	a.Logger = obs.NewLogger(os.Stdout)
 	return a, nil
 }

@@ -64,6 +64,7 @@ type Decision struct {
 type Authorizer struct {
 	verifier *Verifier
 	tenants  TenantLookup
+	users    UserLookup // nil: the token's role is trusted (CheckUsers)
 	ttl      time.Duration
 	now      func() time.Time
 
@@ -124,6 +125,11 @@ func (a *Authorizer) Decide(ctx context.Context, header string) (*Decision, erro
 			// The registry, not the token, is the truth about the tier: a
 			// tier change applies before the user's next sign-in.
 			id.Tier = t.Tier
+			if a.users != nil {
+				if err := a.checkUser(ctx, d); err != nil {
+					return nil, fmt.Errorf("looking up user %s of tenant %s: %w", id.UserID, id.TenantID, err)
+				}
+			}
 		}
 	}
 	d.expires = now.Add(a.ttl)

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/aws/smithy-go"
+
 	"github.com/tenantforge/tenantforge/shared/billing"
 	"github.com/tenantforge/tenantforge/shared/httpx"
 	"github.com/tenantforge/tenantforge/shared/registry"
@@ -69,6 +71,12 @@ func tenantErrors(err error) *httpx.Error {
 	case errors.Is(err, registry.ErrNameTaken):
 		return httpx.Errorf(http.StatusConflict, "name_taken", "a tenant with this name exists; choose another name")
 	case errors.Is(err, ErrUnavailable):
+		return httpx.ErrUnavailable
+	}
+	// The registry (or another AWS dependency) failed: a retry is safe,
+	// as every tenants route is.
+	var op *smithy.OperationError
+	if errors.As(err, &op) {
 		return httpx.ErrUnavailable
 	}
 	return nil

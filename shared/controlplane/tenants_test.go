@@ -3,6 +3,7 @@ package controlplane
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"strings"
@@ -11,11 +12,14 @@ import (
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenantforge/tenantforge/shared/billing"
 	"github.com/tenantforge/tenantforge/shared/httpx"
+	"github.com/tenantforge/tenantforge/shared/registry"
 	"github.com/tenantforge/tenantforge/shared/tenancy"
 )
 
@@ -126,4 +130,68 @@ func TestTenantUsageIsForSystemAdminsOnly(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 400, resp.StatusCode)
 	assert.Contains(t, resp.Body, "days")
+}
+
+// downRegistry is a registry table whose every call fails as the SDK
+// fails when DynamoDB throttles or is unreachable.
+type downRegistry struct{}
+
+func (downRegistry) fail(op string) error {
+	return &smithy.OperationError{ServiceID: "DynamoDB", OperationName: op, Err: errors.New("ProvisionedThroughputExceededException: rate of requests exceeds the allowed throughput")}
+}
+func (d downRegistry) Scan(context.Context, *dynamodb.ScanInput, ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
+	return nil, d.fail("Scan")
+}
+func (d downRegistry) GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	return nil, d.fail("GetItem")
+}
+func (d downRegistry) PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	return nil, d.fail("PutItem")
+}
+func (d downRegistry) DeleteItem(context.Context, *dynamodb.DeleteItemInput, ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
+	return nil, d.fail("DeleteItem")
+}
+func (d downRegistry) Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	return nil, d.fail("Query")
+}
+func (d downRegistry) TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	return nil, d.fail("TransactWriteItems")
+}
+
+// A registry outage is a 503 the caller may retry on every tenants route,
+// never a 500 that reads as a bug (and never a 404 that reads as "no such
+// tenant").
+func TestTenantsRoutesAnswer503WhenTheRegistryIsDown(t *testing.T) {
+	r := (&Tenants{Registry: registry.New(downRegistry{}, "registry")}).Router(slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	sys := tenancy.SystemTenantID
+	for _, tc := range []struct{ method, resource, path string }{
+		{"GET", "/tenants", "/tenants"},
+		{"GET", "/tenants/{tenantId}", "/tenants/tacme00000001"},
+		{"POST", "/tenants/{tenantId}/suspend", "/tenants/tacme00000001/suspend"},
+		{"POST", "/tenants/{tenantId}/activate", "/tenants/tacme00000001/activate"},
+		{"DELETE", "/tenants/{tenantId}", "/tenants/tacme00000001"},
+	} {
+		status, body := call(t, r, sys, "SystemAdmin", tc.method, tc.resource, tc.path)
+		assert.Equal(t, 503, status, "%s %s with the registry down answered %d %v: a retryable outage must be a 503", tc.method, tc.path, status, body)
+		assert.Equal(t, "unavailable", code(body))
+	}
+}
+
+// A tenant id or name longer than any tenant's (63 characters) is a 404
+// without a registry read: DynamoDB refuses a key over 2 KB, which made
+// GET /tenant-config/<5,000 characters> a 5xx.
+// The registry here is down, so any read would answer 503.
+func TestMalformedIdsAndNamesAre404WithoutARegistryRead(t *testing.T) {
+	store := registry.New(downRegistry{}, "registry")
+	tenants := (&Tenants{Registry: store}).Router(slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	public := (&Public{Registry: store}).Router(slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	long := strings.Repeat("a", 5000)
+	for _, bad := range []string{long, strings.Repeat("b", 64)} {
+		status, body := call(t, tenants, tenancy.SystemTenantID, "SystemAdmin", "GET", "/tenants/{tenantId}", "/tenants/"+bad)
+		assert.Equal(t, 404, status, "GET /tenants/%.20s answered %d %v: a malformed id must be a 404, not a registry call", bad, status, body)
+		resp, err := public.Serve(context.Background(), lambdaevents.APIGatewayProxyRequest{HTTPMethod: "GET", Resource: "/tenant-config/{tenantName}",
+			Path: "/tenant-config/" + bad, PathParameters: map[string]string{"tenantName": bad}})
+		require.NoError(t, err)
+		assert.Equal(t, 404, resp.StatusCode, "GET /tenant-config/%.20s answered %d %s: a malformed name must be a 404, not a registry call", bad, resp.StatusCode, resp.Body)
+	}
 }

@@ -149,8 +149,9 @@ func (d *CognitoDirectory) SetEnabled(ctx context.Context, username string, enab
 }
 
 // SignOut revokes a user's refresh tokens and access tokens everywhere
-// (AdminUserGlobalSignOut). ID tokens already issued stay valid until they
-// expire.
+// (AdminUserGlobalSignOut). ID tokens already issued stay valid for Cognito
+// until they expire; the authorizer refuses them once the user's index
+// entry says disabled (auth.Authorizer.CheckUsers).
 func (d *CognitoDirectory) SignOut(ctx context.Context, username string) error {
 	_, err := d.Client.AdminUserGlobalSignOut(ctx, &cip.AdminUserGlobalSignOutInput{UserPoolId: aws.String(d.UserPoolID), Username: aws.String(username)})
 	return noSuchUser(err)

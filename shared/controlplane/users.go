@@ -349,8 +349,9 @@ func (u *Users) get(ctx context.Context, req *httpx.Request) (httpx.Response, er
 }
 
 // patch changes a user's role: the group and the custom:role attribute in
-// the pool, then the index entry. Tokens issued before keep the old role
-// until they expire.
+// the pool, then the index entry. Tokens issued before still carry the old
+// role; the authorizer applies the index entry's role to them within its
+// decision TTL (auth.Authorizer.CheckUsers).
 func (u *Users) patch(ctx context.Context, req *httpx.Request) (httpx.Response, error) {
 	var in RoleChange
 	if err := httpx.Decode(req.Body, &in); err != nil {

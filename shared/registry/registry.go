@@ -86,9 +86,17 @@ func TenantKey(id string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{tenancy.RegistryPartitionKey: &types.AttributeValueMemberS{Value: "TENANT#" + id}}
 }
 
+// maxSlug is the longest tenant id or name (tenancy.ValidSlug).
+const maxSlug = 63
+
 // Get reads a tenant's record with a strongly consistent read, so a
 // suspension is seen by the next read.
 func (s *Store) Get(ctx context.Context, id string) (*Record, error) {
+	if len(id) > maxSlug {
+		// No tenant has such an id; DynamoDB would refuse an over-long key
+		// (a 5xx for what is bad input).
+		return nil, ErrNotFound
+	}
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      aws.String(s.table),
 		Key:            TenantKey(id),
@@ -175,6 +183,9 @@ func (s *Store) Release(ctx context.Context, r *Record) error {
 
 // GetByName reads the tenant that holds a name.
 func (s *Store) GetByName(ctx context.Context, name string) (*Record, error) {
+	if len(name) > maxSlug {
+		return nil, ErrNotFound // no tenant has such a name
+	}
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: NameKey(name), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return nil, fmt.Errorf("registry: reading name %s: %w", name, err)

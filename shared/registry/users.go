@@ -36,6 +36,9 @@ type UserEntry struct {
 	UpdatedAt string `dynamodbav:"updatedAt"`
 }
 
+// maxUsername is the longest username: an email address (RFC 5321).
+const maxUsername = 254
+
 // UserKey is the registry key of a tenant's user.
 func UserKey(tenantID, username string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{tenancy.RegistryPartitionKey: &types.AttributeValueMemberS{Value: tenancy.UserItemKey(tenantID, username)}}
@@ -105,6 +108,11 @@ func (s *Store) UnindexUser(ctx context.Context, tenantID, username string) erro
 // GetUser reads a user's entry in a tenant's index (strongly consistent);
 // ErrUserNotFound if the tenant has no such user.
 func (s *Store) GetUser(ctx context.Context, tenantID, username string) (*UserEntry, error) {
+	if len(tenantID) > maxSlug || len(username) > maxUsername {
+		// No user has such a name; DynamoDB would refuse the over-long
+		// key (a 5xx for what is bad input).
+		return nil, ErrUserNotFound
+	}
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: UserKey(tenantID, username), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return nil, fmt.Errorf("registry: reading user %s of tenant %s: %w", username, tenantID, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -127,4 +128,25 @@ func TestUserIndexSurfacesDynamoFailures(t *testing.T) {
 	assert.NotErrorIs(t, err, ErrUserNotFound, "an outage must not look like an unknown user")
 	assert.Error(t, s.IndexUser(context.Background(), entry("acme", "ann@acme.example")))
 	assert.Error(t, s.TenantUsers(context.Background(), "acme", func(UserEntry) error { return nil }))
+}
+
+// failingGets is a registry table whose reads fail as DynamoDB fails an
+// over-long key.
+type failingGets struct{ API }
+
+func (failingGets) GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	return nil, errors.New("ValidationException: One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of 2048 bytes")
+}
+
+// A username longer than any email (or a tenant id longer than any
+// tenant's) is no user, answered without a read: GET /users/<5,000
+// characters> was a 503 for what is bad input.
+func TestOverLongUsernamesAreNotFoundWithoutARead(t *testing.T) {
+	s := New(failingGets{}, "registry")
+	_, err := s.GetUser(context.Background(), "acme", strings.Repeat("a", 5000)+"@acme.example")
+	assert.ErrorIs(t, err, ErrUserNotFound, "an over-long username reached DynamoDB (a 5xx for bad input)")
+	_, err = s.GetUser(context.Background(), strings.Repeat("t", 64), "ann@acme.example")
+	assert.ErrorIs(t, err, ErrUserNotFound, "an over-long tenant id reached DynamoDB (a 5xx for bad input)")
+	_, err = s.GetUser(context.Background(), "acme", "ann@acme.example")
+	assert.NotErrorIs(t, err, ErrUserNotFound, "a plausible username must still be read")
 }

@@ -378,6 +378,23 @@ func TestLocalSaaS(t *testing.T) {
 		assert.Equal(t, beforeO, afterO, "the victim's order changed during the attacks")
 	})
 
+	t.Run("user management", func(t *testing.T) {
+		userManagement(t, c, s, adminToken, alpha)
+	})
+
+	t.Run("tenant list", func(t *testing.T) {
+		all := pageTenants(t, c, adminToken, "100")
+		paged := pageTenants(t, c, adminToken, "2")
+		for _, tn := range []*tenant{alpha, beta, gamma, delta} {
+			assert.Contains(t, all, tn.ID, "GET /tenants left out tenant %s", tn.Name)
+		}
+		assert.ElementsMatch(t, all, paged, "paging GET /tenants two at a time lost or repeated tenants")
+		r := c.do("GET", "/tenants?limit=0", adminToken, nil)
+		assert.Equal(t, http.StatusBadRequest, r.Status, "limit=0 must be a 400: %s", r.Body)
+		r = c.do("GET", "/tenants?next=garbage", adminToken, nil)
+		assert.Equal(t, http.StatusBadRequest, r.Status, "a made-up cursor must be a 400, not a 5xx: %s", r.Body)
+	})
+
 	t.Run("suspend and reactivate", func(t *testing.T) {
 		r := c.do("POST", "/tenants/"+alpha.ID+"/suspend", adminToken, nil)
 		require.Equal(t, http.StatusOK, r.Status, "suspend: %s", r.Body)
@@ -431,6 +448,11 @@ func TestLocalSaaS(t *testing.T) {
 		if r.Status == http.StatusTooManyRequests {
 			assert.Equal(t, "throttled", r.code())
 		}
+	})
+
+	var epsilon *tenant
+	t.Run("tier changes", func(t *testing.T) {
+		epsilon = tierChanges(t, c, s, adminToken, alpha)
 	})
 
 	t.Run("bounded load", func(t *testing.T) {
@@ -514,6 +536,9 @@ func TestLocalSaaS(t *testing.T) {
 		}
 		assert.Greater(t, checked, 1000, "the audit must have seen the run's data accesses")
 		pooledIDs := []string{alpha.ID, beta.ID, delta.ID}
+		if epsilon != nil {
+			pooledIDs = append(pooledIDs, epsilon.ID) // pooled until its move to a silo tier
+		}
 		if tn, err := s.Registry.GetByName(context.Background(), "delta"); err == nil {
 			pooledIDs = append(pooledIDs, tn.TenantID) // registered again after offboarding
 		}
@@ -525,6 +550,8 @@ func TestLocalSaaS(t *testing.T) {
 	})
 	t.Logf("suite finished in %s", time.Since(start).Round(time.Millisecond))
 }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
 func accessToken(t *testing.T, s *devstack.Stack, email string) string {
 	t.Helper()
