@@ -110,6 +110,9 @@ type Controller struct {
 const (
 	EventProvisioned   = "TenantProvisioned"
 	EventDeprovisioned = "TenantDeprovisioned"
+	// EventProvisioningFailed is published when a silo tenant's first
+	// deployment fails (the platform's dashboard and alarm count it).
+	EventProvisioningFailed = "TenantProvisioningFailed"
 )
 
 // StackEvent is the detail of TenantProvisioned and TenantDeprovisioned.
@@ -120,6 +123,8 @@ type StackEvent struct {
 	Deployment string `json:"deployment"`
 	Stack      string `json:"stack"`
 	APIURL     string `json:"apiUrl,omitempty"`
+	// Reason says why a deployment failed (TenantProvisioningFailed).
+	Reason string `json:"reason,omitempty"`
 }
 
 // Output names of a tenant stack tenantctl reads (infra/outputs.go).
@@ -229,8 +234,13 @@ func (c *Controller) Provision(ctx context.Context, tenantID string) (*registry.
 	if err != nil {
 		return nil, err
 	}
-	if rec.Status == registry.StatusDeleted {
+	switch rec.Status {
+	case registry.StatusDeleted:
 		return nil, fmt.Errorf("provision %s: %w; a deleted tenant gets no stack", tenantID, ErrTenantDeleted)
+	case registry.StatusOffboarding:
+		// A provisioning request that arrives late must not bring back a
+		// tenant that offboarding is taking apart.
+		return nil, fmt.Errorf("provision %s: %w; a tenant being offboarded gets no stack", tenantID, ErrTenantDeleted)
 	}
 	stack := c.StackName(tenantID)
 	apiURL, err := c.deploy(ctx, rec, stack)
@@ -348,12 +358,21 @@ func (c *Controller) Fail(ctx context.Context, tenantID, reason string) (*regist
 	if _, err := c.get(ctx, tenantID); err != nil {
 		return nil, err
 	}
-	return c.modify(ctx, tenantID, func(r *registry.Record) {
+	failed := false
+	rec, err := c.modify(ctx, tenantID, func(r *registry.Record) {
 		r.Reason = reason
 		if r.Status == registry.StatusProvisioning || r.Status == registry.StatusProvisioningFailed {
-			r.Status = registry.StatusProvisioningFailed
+			r.Status, failed = registry.StatusProvisioningFailed, true
 		}
 	})
+	if err != nil || !failed {
+		return rec, err
+	}
+	ev := StackEvent{TenantID: rec.TenantID, TenantName: rec.Name, Tier: rec.Tier, Deployment: tenancy.DeploymentSilo, Stack: c.StackName(tenantID), Reason: reason}
+	if err := c.Events.Publish(ctx, EventProvisioningFailed, ev); err != nil {
+		return rec, fmt.Errorf("fail %s: recorded, but %s was not published: %w", tenantID, EventProvisioningFailed, err)
+	}
+	return rec, nil
 }
 
 // markFailed is Fail on a failure path: its own error is logged, not

@@ -244,7 +244,8 @@ func TestProvisionDoesNotRetryOtherFailures(t *testing.T) {
 	rec := h.get(t, "acme")
 	assert.Equal(t, registry.StatusProvisioningFailed, rec.Status)
 	assert.Contains(t, rec.Reason, "pulumi up: creating Lambda function: AccessDenied")
-	assert.Empty(t, h.events.events, "no TenantProvisioned for a failed stack")
+	require.Len(t, h.events.events, 1, "a failed stack publishes its failure and no TenantProvisioned")
+	assert.True(t, strings.HasPrefix(h.events.events[0], EventProvisioningFailed+" "), h.events.events[0])
 }
 
 func TestProvisionRefusesUnknownDeletedAndKeylessTenants(t *testing.T) {
@@ -258,6 +259,10 @@ func TestProvisionRefusesUnknownDeletedAndKeylessTenants(t *testing.T) {
 	_, err = h.c.Provision(context.Background(), "gone")
 	assert.ErrorIs(t, err, ErrTenantDeleted)
 	assert.Empty(t, h.stacks.calls, "an offboarded tenant must not get a stack back")
+	h.tenant(t, "leaving", registry.StatusOffboarding)
+	_, err = h.c.Provision(context.Background(), "leaving")
+	assert.ErrorIs(t, err, ErrTenantDeleted, "a late provisioning request must not revive a tenant being offboarded")
+	assert.Empty(t, h.stacks.calls, "a tenant being offboarded must not get a stack back")
 
 	require.NoError(t, h.reg.Put(context.Background(), &registry.Record{TenantID: "nokey", Name: "nokey", Tier: "platinum", Status: registry.StatusProvisioning, Version: 1}))
 	_, err = h.c.Provision(context.Background(), "nokey")
@@ -283,6 +288,9 @@ func TestFailMarksProvisioningFailed(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, registry.StatusProvisioningFailed, rec.Status)
 	assert.Equal(t, "CodeBuild build b-1 failed in phase BUILD", h.get(t, "acme").Reason, "operators must see why")
+	require.Len(t, h.events.events, 1, "the platform's provisioning-failures alarm counts this event")
+	assert.True(t, strings.HasPrefix(h.events.events[0], EventProvisioningFailed+" "), h.events.events[0])
+	assert.Contains(t, h.events.events[0], "b-1 failed")
 
 	rec, err = h.c.Fail(context.Background(), "acme", "")
 	require.NoError(t, err)
