@@ -115,3 +115,22 @@ func TestPlatformDefinitionMergesControlPlaneAndApplication(t *testing.T) {
 	_, err = Merge(Application, Application)
 	assert.ErrorContains(t, err, "defined twice")
 }
+
+// The platform API serves exactly the permission table: a route the table
+// lists but the API lacks would be a 403 from API Gateway, and a route the
+// API serves but the table lacks would be allowed to nobody by the
+// authorizer (or, if public, to everybody without its review).
+func TestPlatformAPIServesExactlyThePermissionTable(t *testing.T) {
+	merged, err := Merge(Application, ControlPlane)
+	require.NoError(t, err)
+	routes, err := Routes(merged)
+	require.NoError(t, err)
+	var served, table []string
+	for _, r := range routes {
+		served = append(served, r.Method+" "+r.Path)
+	}
+	for _, r := range tenancy.Routes {
+		table = append(table, r.Method+" "+r.Path)
+	}
+	assert.ElementsMatch(t, table, served, "the platform API and the permission table disagree")
+}
