@@ -95,14 +95,13 @@ type caller struct {
 
 type usersFixture struct {
 	*fixture
-	router        *httpx.Router
-	pool          *testPool
-	acme, globex  *registry.Record
-	acmeAdmin     caller
-	globexAdmin   caller
-	system        caller
-	acmeUser      caller
-	annSub, annID string
+	router       *httpx.Router
+	pool         *testPool
+	acme, globex *registry.Record
+	acmeAdmin    caller
+	globexAdmin  caller
+	system       caller
+	acmeUser     caller
 }
 
 const annEmail = "ann@acme.example"
