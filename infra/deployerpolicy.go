@@ -255,15 +255,27 @@ func DeployerPolicy(r DeployerResources) (PolicyDocument, error) {
 		// Those roles may be handed to Lambda, and to nothing else.
 		{Sid: "PassTenantRolesToLambda", Effect: "Allow", Action: []string{"iam:PassRole"}, Resource: tenantRoles,
 			Condition: map[string]map[string]any{"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}},
-		// The boundary stays: it is never removed or swapped.
-		{Sid: "KeepTheBoundary", Effect: "Deny", Action: []string{"iam:DeleteRolePermissionsBoundary", "iam:AttachRolePolicy"}, Resource: tenantRoles},
 		// CodeDeploy's role (the silo release's, bounded like the others)
 		// is handed to CodeDeploy's deployment groups, and to nothing else.
 		{Sid: "PassTenantRolesToCodeDeploy", Effect: "Allow", Action: []string{"iam:PassRole"}, Resource: tenantRoles,
 			Condition: map[string]map[string]any{"StringEquals": {"iam:PassedToService": "codedeploy.amazonaws.com"}}},
+		// The boundary stays: it is never removed or swapped.
+		{Sid: "KeepTheBoundary", Effect: "Deny", Action: []string{"iam:DeleteRolePermissionsBoundary", "iam:AttachRolePolicy"}, Resource: tenantRoles},
 		// The silo functions' and the tenant API's log groups.
 		{Sid: "TenantLogGroups", Effect: "Allow", Action: deployerLogActions,
 			Resource: tenantLogGroups},
+		// The provider reads log groups back by listing; DescribeLogGroups
+		// has no per-group resource.
+		{Sid: "ListLogGroups", Effect: "Allow", Action: []string{"logs:DescribeLogGroups"}, Resource: []string{regional("logs") + "log-group:*"}},
+		// The tenant's own table: table management only, no item access.
+		{Sid: "TenantTables", Effect: "Allow", Action: deployerTableActions,
+			Resource: []string{regional("dynamodb") + "table/" + prefix + "*"}},
+		// The tenant API, its stage, deployment and usage plan, and the
+		// tenant's key on that plan. API Gateway ARNs carry generated ids,
+		// not names, so this cannot be scoped by prefix; the platform's own
+		// API and plans are denied below.
+		{Sid: "TenantApis", Effect: "Allow", Action: append([]string{"apigateway:GET"}, apiGatewayWrites...),
+			Resource: []string{gw + "/restapis", gw + "/restapis/*", gw + "/usageplans", gw + "/usageplans/*", gw + "/tags/*"}},
 		// The silo functions' published versions and live aliases (safe
 		// releases): Pulumi creates each alias once and publishes a version
 		// on every change; CodeDeploy moves the alias afterwards.
@@ -291,18 +303,6 @@ func DeployerPolicy(r DeployerResources) (PolicyDocument, error) {
 		// so IAM cannot scope these three actions to a name; they reach
 		// saved queries only (no log data, no log groups).
 		{Sid: "SavedQueries", Effect: "Allow", Action: deployerQueryActions, Resource: []string{"*"}},
-		// The provider reads log groups back by listing; DescribeLogGroups
-		// has no per-group resource.
-		{Sid: "ListLogGroups", Effect: "Allow", Action: []string{"logs:DescribeLogGroups"}, Resource: []string{regional("logs") + "log-group:*"}},
-		// The tenant's own table: table management only, no item access.
-		{Sid: "TenantTables", Effect: "Allow", Action: deployerTableActions,
-			Resource: []string{regional("dynamodb") + "table/" + prefix + "*"}},
-		// The tenant API, its stage, deployment and usage plan, and the
-		// tenant's key on that plan. API Gateway ARNs carry generated ids,
-		// not names, so this cannot be scoped by prefix; the platform's own
-		// API and plans are denied below.
-		{Sid: "TenantApis", Effect: "Allow", Action: append([]string{"apigateway:GET"}, apiGatewayWrites...),
-			Resource: []string{gw + "/restapis", gw + "/restapis/*", gw + "/usageplans", gw + "/usageplans/*", gw + "/tags/*"}},
 	}
 	if secrets := slices.DeleteFunc([]string{r.Backend.AccessTokenSecretArn, r.Backend.PassphraseSecretArn}, func(s string) bool { return s == "" }); len(secrets) > 0 {
 		// CodeBuild resolves the backend's token and passphrase from
