@@ -158,7 +158,7 @@ func TestDeployerCoversEverySiloResourceType(t *testing.T) {
 				arns = []string{"arn:aws:apigateway:eu-west-1::/tags/" + url.QueryEscape(resourceArn(t, res))}
 			default:
 				if strings.HasPrefix(need.On, "arn:") {
-					arns = []string{need.On}
+					arns = []string{strings.NewReplacer("{partition}", "aws", "{region}", "eu-west-1", "{account}", account).Replace(need.On)}
 					break
 				}
 				arns = referencedArns(t, res, need.On)
@@ -195,7 +195,9 @@ func TestDeployerCoversEverySiloResourceType(t *testing.T) {
 						continue
 					}
 					seen[key] = true
-					if simulatorCannotType(arn) || arn == need.On {
+					if simulatorCannotType(arn) || strings.HasPrefix(need.On, "arn:") {
+						// AWS authorises these on an ARN the simulator's
+						// data does not know: matched against the patterns.
 						assert.True(t, statementsAllow(t, policies, action, arn), "%s %s: the deployer may not %s on %s: provisioning fails with AccessDenied", res.Type, res.Name, action, arn)
 						continue
 					}
