@@ -118,11 +118,23 @@ type SiloBoundaryResources struct {
 	Project, PlatformStack       string
 }
 
-// SiloBoundaryPolicy is the permissions boundary of the silo functions'
-// roles: their own logs and traces and item access to their tenant's
-// tables. Whatever inline policy a tenant stack writes, its roles can do
-// no more, so the deployer's right to write role policies grants nothing
-// beyond this.
+// CodeDeployAliasActions and CodeDeployAlarmActions are what CodeDeploy's
+// role needs for a Lambda release (CodeDeployLambdaPolicy): the alias and
+// alarm actions of the managed policy AWSCodeDeployRoleForLambda. The rest
+// of that policy (sns:Publish for triggers, s3:GetObject for revisions in
+// S3, lambda:InvokeFunction of CodeDeployHook_* functions) serves features
+// the releases do not use: no triggers, AppSpecs sent inline, no hooks.
+var (
+	CodeDeployAliasActions = []string{"lambda:GetAlias", "lambda:UpdateAlias", "lambda:GetProvisionedConcurrencyConfig"}
+	CodeDeployAlarmActions = []string{"cloudwatch:DescribeAlarms"}
+)
+
+// SiloBoundaryPolicy is the permissions boundary of every role on a silo
+// tenant stack: the functions' own logs and traces and item access to
+// their tenant's tables, and CodeDeploy's reading and moving of the
+// tenant functions' aliases and reading of the tenant's alarms. Whatever
+// inline policy a tenant stack writes, its roles can do no more, so the
+// deployer's right to write role policies grants nothing beyond this.
 func SiloBoundaryPolicy(r SiloBoundaryResources) PolicyDocument {
 	prefix := TenantResourcePrefix(r.Project, r.PlatformStack)
 	regional := func(service string) string {
@@ -134,6 +146,13 @@ func SiloBoundaryPolicy(r SiloBoundaryResources) PolicyDocument {
 			Resource: []string{regional("logs") + "log-group:/aws/lambda/" + prefix + "*"}},
 		Statement{Sid: "Tracing", Effect: "Allow", Action: []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords"}, Resource: []string{"*"}},
 		Statement{Sid: "TenantTables", Effect: "Allow", Action: TenantDataActions, Resource: []string{table, table + "/index/*"}},
+		// CodeDeploy's role shifts the tenant functions' live aliases
+		// (alias ARNs are function:<name>:<alias>)...
+		Statement{Sid: "ReleaseTenantAliases", Effect: "Allow", Action: CodeDeployAliasActions,
+			Resource: []string{regional("lambda") + "function:" + prefix + "*"}},
+		// ...and watches the tenant's alarms to stop and roll back.
+		Statement{Sid: "ReleaseTenantAlarms", Effect: "Allow", Action: CodeDeployAlarmActions,
+			Resource: []string{regional("cloudwatch") + "alarm:" + prefix + "*"}},
 	)
 }
 
@@ -164,6 +183,26 @@ var (
 		"dynamodb:TagResource", "dynamodb:UntagResource", "dynamodb:ListTagsOfResource",
 	}
 	apiGatewayWrites = []string{"apigateway:POST", "apigateway:PUT", "apigateway:PATCH", "apigateway:DELETE"}
+	// The live alias in front of each function, and the versions it points
+	// at (publish: true publishes a version on every change).
+	deployerAliasActions = []string{
+		"lambda:PublishVersion", "lambda:CreateAlias", "lambda:GetAlias", "lambda:UpdateAlias", "lambda:DeleteAlias",
+	}
+	deployerCodeDeployActions = []string{
+		"codedeploy:CreateApplication", "codedeploy:GetApplication", "codedeploy:UpdateApplication", "codedeploy:DeleteApplication",
+		"codedeploy:CreateDeploymentGroup", "codedeploy:GetDeploymentGroup", "codedeploy:UpdateDeploymentGroup", "codedeploy:DeleteDeploymentGroup",
+		"codedeploy:TagResource", "codedeploy:UntagResource", "codedeploy:ListTagsForResource",
+	}
+	deployerAlarmActions = []string{
+		"cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms", "cloudwatch:DeleteAlarms",
+		"cloudwatch:TagResource", "cloudwatch:UntagResource", "cloudwatch:ListTagsForResource",
+	}
+	deployerTopicActions = []string{
+		"sns:CreateTopic", "sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:DeleteTopic",
+		"sns:TagResource", "sns:UntagResource", "sns:ListTagsForResource",
+	}
+	deployerMetricFilterActions = []string{"logs:PutMetricFilter", "logs:DescribeMetricFilters", "logs:DeleteMetricFilter"}
+	deployerQueryActions        = []string{"logs:PutQueryDefinition", "logs:DescribeQueryDefinitions", "logs:DeleteQueryDefinition"}
 )
 
 // DeployerPolicy is the tenant deployer's role policy: what `pulumi up`
@@ -181,6 +220,7 @@ func DeployerPolicy(r DeployerResources) (PolicyDocument, error) {
 		return "arn:" + r.Partition + ":" + service + ":" + r.Region + ":" + r.AccountID + ":"
 	}
 	gw := "arn:" + r.Partition + ":apigateway:" + r.Region + "::"
+	tenantLogGroups := []string{regional("logs") + "log-group:/aws/lambda/" + prefix + "*", regional("logs") + "log-group:/aws/apigateway/" + prefix + "*"}
 	st := []Statement{
 		// The build writes its own log (CodeBuild streams into this group).
 		{Sid: "OwnBuildLogs", Effect: "Allow", Action: []string{"logs:CreateLogStream", "logs:PutLogEvents"},
@@ -215,11 +255,15 @@ func DeployerPolicy(r DeployerResources) (PolicyDocument, error) {
 		// Those roles may be handed to Lambda, and to nothing else.
 		{Sid: "PassTenantRolesToLambda", Effect: "Allow", Action: []string{"iam:PassRole"}, Resource: tenantRoles,
 			Condition: map[string]map[string]any{"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}},
+		// CodeDeploy's role (the silo release's, bounded like the others)
+		// is handed to CodeDeploy's deployment groups, and to nothing else.
+		{Sid: "PassTenantRolesToCodeDeploy", Effect: "Allow", Action: []string{"iam:PassRole"}, Resource: tenantRoles,
+			Condition: map[string]map[string]any{"StringEquals": {"iam:PassedToService": "codedeploy.amazonaws.com"}}},
 		// The boundary stays: it is never removed or swapped.
 		{Sid: "KeepTheBoundary", Effect: "Deny", Action: []string{"iam:DeleteRolePermissionsBoundary", "iam:AttachRolePolicy"}, Resource: tenantRoles},
 		// The silo functions' and the tenant API's log groups.
 		{Sid: "TenantLogGroups", Effect: "Allow", Action: deployerLogActions,
-			Resource: []string{regional("logs") + "log-group:/aws/lambda/" + prefix + "*", regional("logs") + "log-group:/aws/apigateway/" + prefix + "*"}},
+			Resource: tenantLogGroups},
 		// The provider reads log groups back by listing; DescribeLogGroups
 		// has no per-group resource.
 		{Sid: "ListLogGroups", Effect: "Allow", Action: []string{"logs:DescribeLogGroups"}, Resource: []string{regional("logs") + "log-group:*"}},
@@ -232,6 +276,33 @@ func DeployerPolicy(r DeployerResources) (PolicyDocument, error) {
 		// API and plans are denied below.
 		{Sid: "TenantApis", Effect: "Allow", Action: append([]string{"apigateway:GET"}, apiGatewayWrites...),
 			Resource: []string{gw + "/restapis", gw + "/restapis/*", gw + "/usageplans", gw + "/usageplans/*", gw + "/tags/*"}},
+		// The silo functions' published versions and live aliases (safe
+		// releases): Pulumi creates each alias once and publishes a version
+		// on every change; CodeDeploy moves the alias afterwards.
+		{Sid: "TenantFunctionAliases", Effect: "Allow", Action: deployerAliasActions,
+			Resource: []string{regional("lambda") + "function:" + prefix + "*"}},
+		// The silo release: the CodeDeploy application and its deployment
+		// groups (group ARNs are deploymentgroup:<application>/<group>, and
+		// the application's name carries the prefix).
+		{Sid: "TenantReleases", Effect: "Allow", Action: deployerCodeDeployActions,
+			Resource: []string{regional("codedeploy") + "application:" + prefix + "*", regional("codedeploy") + "deploymentgroup:" + prefix + "*"}},
+		// The tenant's alarms (release rollback and observability); their
+		// actions may notify the tenant's own topics only, never stop,
+		// terminate or reboot anything.
+		{Sid: "TenantAlarms", Effect: "Allow", Action: deployerAlarmActions,
+			Resource:  []string{regional("cloudwatch") + "alarm:" + prefix + "*"},
+			Condition: map[string]map[string]any{"ForAllValues:StringLike": {"cloudwatch:AlarmActions": []string{regional("sns") + prefix + "*"}}}},
+		// The tenant's alarm topic.
+		{Sid: "TenantAlarmTopic", Effect: "Allow", Action: deployerTopicActions,
+			Resource: []string{regional("sns") + prefix + "*"}},
+		// Metric filters on the tenant's log groups (throttles counted from
+		// the API's access log); IAM authorises them on the log group.
+		{Sid: "TenantMetricFilters", Effect: "Allow", Action: deployerMetricFilterActions, Resource: tenantLogGroups},
+		// Logs Insights saved queries over the tenant's log groups.
+		// CloudWatch Logs defines no resource type for query definitions,
+		// so IAM cannot scope these three actions to a name; they reach
+		// saved queries only (no log data, no log groups).
+		{Sid: "SavedQueries", Effect: "Allow", Action: deployerQueryActions, Resource: []string{"*"}},
 	}
 	if secrets := slices.DeleteFunc([]string{r.Backend.AccessTokenSecretArn, r.Backend.PassphraseSecretArn}, func(s string) bool { return s == "" }); len(secrets) > 0 {
 		// CodeBuild resolves the backend's token and passphrase from

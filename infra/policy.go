@@ -272,8 +272,8 @@ func CodeDeployLambdaPolicy(functionArns []string, alias string, alarmArns []str
 	}
 	return NewPolicy(
 		Statement{Sid: "ShiftAliases", Effect: "Allow",
-			Action:   []string{"lambda:GetAlias", "lambda:UpdateAlias", "lambda:GetProvisionedConcurrencyConfig"},
+			Action:   CodeDeployAliasActions,
 			Resource: aliases},
-		Statement{Sid: "ReadReleaseAlarms", Effect: "Allow", Action: []string{"cloudwatch:DescribeAlarms"}, Resource: alarmArns},
+		Statement{Sid: "ReadReleaseAlarms", Effect: "Allow", Action: CodeDeployAlarmActions, Resource: alarmArns},
 	)
 }

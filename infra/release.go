@@ -49,6 +49,10 @@ type ReleaseArgs struct {
 	// TimeoutSeconds is the functions' timeout; p99 latency above 80 percent
 	// of it fires the latency alarm.
 	TimeoutSeconds int
+	// PermissionsBoundary, when set, caps CodeDeploy's role (silo
+	// releases: the platform's silo boundary, which the tenant deployer
+	// must put on every role it creates).
+	PermissionsBoundary pulumi.StringInput
 }
 
 // ReleaseOutput is one function's entry in the stack output "releases".
@@ -93,11 +97,15 @@ func NewRelease(ctx *pulumi.Context, name string, args *ReleaseArgs, opts ...pul
 	if err != nil {
 		return nil, err
 	}
-	role, err := iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
+	roleArgs := &iam.RoleArgs{
 		Name:             pulumi.String(args.Namer.Name(args.Role+"-codedeploy", MaxIAMRoleName)),
 		AssumeRolePolicy: pulumi.String(trust),
 		Description:      pulumi.String("Lets CodeDeploy shift the " + args.Role + " functions' live aliases"),
-	}, pulumi.Parent(c))
+	}
+	if args.PermissionsBoundary != nil {
+		roleArgs.PermissionsBoundary = args.PermissionsBoundary
+	}
+	role, err := iam.NewRole(ctx, name+"-role", roleArgs, pulumi.Parent(c))
 	if err != nil {
 		return nil, err
 	}

@@ -146,6 +146,8 @@ func NewTenantGroup(ctx *pulumi.Context, name string, args *TenantGroupArgs, opt
 		Functions:        c.Functions,
 		DeploymentConfig: args.DeploymentConfig,
 		TimeoutSeconds:   args.Functions.TimeoutSeconds,
+		// Every role of a silo stack carries the boundary, CodeDeploy's too.
+		PermissionsBoundary: args.PermissionsBoundary,
 	}, pulumi.Parent(c))
 	if err != nil {
 		return nil, err

@@ -337,7 +337,9 @@ func TestNoWildcardAdminGrants(t *testing.T) {
 	// scope in IAM.
 	starOK := map[string]bool{"xray:PutTraceSegments": true, "xray:PutTelemetryRecords": true, "cognito-idp:CreateUserPool": true, "cognito-idp:ListUserPools": true, "ec2:*": true, "ec2:DescribeAvailabilityZones": true,
 		// The usage function's readers: CloudWatch metric reads and Cost Explorer have no resources.
-		"cloudwatch:GetMetricData": true, "cloudwatch:ListMetrics": true, "ce:GetCostAndUsage": true}
+		"cloudwatch:GetMetricData": true, "cloudwatch:ListMetrics": true, "ce:GetCostAndUsage": true,
+		// The tenant deployer's Logs Insights saved queries: no resource type.
+		"logs:PutQueryDefinition": true, "logs:DescribeQueryDefinitions": true, "logs:DeleteQueryDefinition": true}
 	for name, rec := range recs {
 		for _, p := range rec.OfType(typeRolePol) {
 			for _, s := range stmts(t, p, "policy") {

@@ -2,6 +2,7 @@ package tests
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -183,6 +184,9 @@ func TestDeployerRoleIsScopedToTenantStacks(t *testing.T) {
 		map[string]any{"Sid": "PassTenantRolesToLambda", "Effect": "Allow", "Action": anyStrings("iam:PassRole"),
 			"Resource":  anyStrings("arn:aws:iam::123456789012:role/tenantforge-dev-tenant-*"),
 			"Condition": map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "lambda.amazonaws.com"}}},
+		map[string]any{"Sid": "PassTenantRolesToCodeDeploy", "Effect": "Allow", "Action": anyStrings("iam:PassRole"),
+			"Resource":  anyStrings("arn:aws:iam::123456789012:role/tenantforge-dev-tenant-*"),
+			"Condition": map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "codedeploy.amazonaws.com"}}},
 		map[string]any{"Sid": "KeepTheBoundary", "Effect": "Deny", "Action": anyStrings("iam:DeleteRolePermissionsBoundary", "iam:AttachRolePolicy"),
 			"Resource": anyStrings("arn:aws:iam::123456789012:role/tenantforge-dev-tenant-*")},
 		map[string]any{"Sid": "TenantLogGroups", "Effect": "Allow", "Action": anyStrings(
@@ -198,6 +202,31 @@ func TestDeployerRoleIsScopedToTenantStacks(t *testing.T) {
 			"Resource": anyStrings("arn:aws:dynamodb:eu-west-1:123456789012:table/tenantforge-dev-tenant-*")},
 		map[string]any{"Sid": "TenantApis", "Effect": "Allow", "Action": anyStrings("apigateway:GET", "apigateway:POST", "apigateway:PUT", "apigateway:PATCH", "apigateway:DELETE"),
 			"Resource": anyStrings(gw+"/restapis", gw+"/restapis/*", gw+"/usageplans", gw+"/usageplans/*", gw+"/tags/*")},
+		map[string]any{"Sid": "TenantFunctionAliases", "Effect": "Allow", "Action": anyStrings(
+			"lambda:PublishVersion", "lambda:CreateAlias", "lambda:GetAlias", "lambda:UpdateAlias", "lambda:DeleteAlias"),
+			"Resource": anyStrings(lambda + "function:tenantforge-dev-tenant-*")},
+		map[string]any{"Sid": "TenantReleases", "Effect": "Allow", "Action": anyStrings(
+			"codedeploy:CreateApplication", "codedeploy:GetApplication", "codedeploy:UpdateApplication", "codedeploy:DeleteApplication",
+			"codedeploy:CreateDeploymentGroup", "codedeploy:GetDeploymentGroup", "codedeploy:UpdateDeploymentGroup", "codedeploy:DeleteDeploymentGroup",
+			"codedeploy:TagResource", "codedeploy:UntagResource", "codedeploy:ListTagsForResource"),
+			"Resource": anyStrings("arn:aws:codedeploy:eu-west-1:123456789012:application:tenantforge-dev-tenant-*",
+				"arn:aws:codedeploy:eu-west-1:123456789012:deploymentgroup:tenantforge-dev-tenant-*")},
+		map[string]any{"Sid": "TenantAlarms", "Effect": "Allow", "Action": anyStrings(
+			"cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms", "cloudwatch:DeleteAlarms",
+			"cloudwatch:TagResource", "cloudwatch:UntagResource", "cloudwatch:ListTagsForResource"),
+			"Resource": anyStrings("arn:aws:cloudwatch:eu-west-1:123456789012:alarm:tenantforge-dev-tenant-*"),
+			"Condition": map[string]any{"ForAllValues:StringLike": map[string]any{
+				"cloudwatch:AlarmActions": anyStrings("arn:aws:sns:eu-west-1:123456789012:tenantforge-dev-tenant-*")}}},
+		map[string]any{"Sid": "TenantAlarmTopic", "Effect": "Allow", "Action": anyStrings(
+			"sns:CreateTopic", "sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:DeleteTopic",
+			"sns:TagResource", "sns:UntagResource", "sns:ListTagsForResource"),
+			"Resource": anyStrings("arn:aws:sns:eu-west-1:123456789012:tenantforge-dev-tenant-*")},
+		map[string]any{"Sid": "TenantMetricFilters", "Effect": "Allow", "Action": anyStrings(
+			"logs:PutMetricFilter", "logs:DescribeMetricFilters", "logs:DeleteMetricFilter"),
+			"Resource": anyStrings(logs+"log-group:/aws/lambda/tenantforge-dev-tenant-*", logs+"log-group:/aws/apigateway/tenantforge-dev-tenant-*")},
+		map[string]any{"Sid": "SavedQueries", "Effect": "Allow", "Action": anyStrings(
+			"logs:PutQueryDefinition", "logs:DescribeQueryDefinitions", "logs:DeleteQueryDefinition"),
+			"Resource": anyStrings("*")},
 		map[string]any{"Sid": "BackendSecrets", "Effect": "Allow", "Action": anyStrings("secretsmanager:GetSecretValue"),
 			"Resource": anyStrings("arn:aws:secretsmanager:eu-west-1:123456789012:secret:tenantforge/pulumi-access-token-AbCdEf")},
 		map[string]any{"Sid": "NotPlatformRoles", "Effect": "Deny", "Action": anyStrings("iam:*"),
@@ -211,6 +240,11 @@ func TestDeployerRoleIsScopedToTenantStacks(t *testing.T) {
 		st := s.(map[string]any)
 		if st["Effect"] == "Allow" {
 			assert.NotContains(t, st["Action"], "*", "%s allows every action", st["Sid"])
+			if slices.Contains(st["Resource"].([]any), any("*")) {
+				for _, a := range st["Action"].([]any) {
+					assert.False(t, strings.HasSuffix(a.(string), ":*"), "%s allows a whole service (%s) on every resource", st["Sid"], a)
+				}
+			}
 		}
 	}
 }
@@ -224,7 +258,8 @@ func TestNoPlatformNameFallsUnderTheTenantPrefix(t *testing.T) {
 	prefix := infra.TenantResourcePrefix("tenantforge", "dev")
 	require.Equal(t, "tenantforge-dev-tenant-", prefix)
 	denied := map[string]bool{"tenantforge-dev-tenant-access": true}
-	for _, typ := range []string{typeRole, typeLambda, typeTable, typeLogGroup, typeBuildProject} {
+	for _, typ := range []string{typeRole, typeLambda, typeTable, typeLogGroup, typeBuildProject,
+		typeAlarm, "aws:sns/topic:Topic", "aws:codedeploy/application:Application"} {
 		for _, r := range rec.OfType(typ) {
 			name, _ := r.Input("name").(string)
 			name = strings.TrimPrefix(strings.TrimPrefix(name, "/aws/lambda/"), "/aws/apigateway/")
@@ -312,7 +347,7 @@ func TestDeployerOnAnS3Backend(t *testing.T) {
 	assert.Equal(t, map[string]any{"Sid": "StateTenantStacks", "Effect": "Allow", "Action": []any{"s3:GetObject", "s3:PutObject", "s3:DeleteObject"},
 		"Resource": []any{state + "/.pulumi/stacks/tenantforge/dev-tenant-*", state + "/.pulumi/history/tenantforge/dev-tenant-*",
 			state + "/.pulumi/backups/tenantforge/dev-tenant-*", state + "/.pulumi/locks/tenantforge/dev-tenant-*"}}, bySid["StateTenantStacks"])
-	assert.Len(t, got, 21, "the Pulumi Cloud policy (18 statements) plus the three state statements")
+	assert.Len(t, got, 28, "the Pulumi Cloud policy (25 statements) plus the three state statements")
 }
 
 func TestNoDeployerWithoutARepository(t *testing.T) {
@@ -353,16 +388,18 @@ func TestDeployerBuildspec(t *testing.T) {
 	assert.NotContains(t, string(raw), "PULUMI_ACCESS_TOKEN=", "secrets come from the project's Secrets Manager variables")
 }
 
-// Every role of a silo tenant stack carries the platform's boundary, and
-// the boundary allows the silo functions' own logs, traces and tenant
-// tables only: even a policy the deployer writes cannot reach further.
+// Every role of a silo tenant stack carries the platform's boundary
+// (CodeDeploy's too), and the boundary allows the silo functions' own logs,
+// traces and tenant tables and CodeDeploy's alias and alarm reads on the
+// tenant stacks only: even a policy the deployer writes cannot reach
+// further.
 func TestSiloRolesCarryThePlatformsBoundary(t *testing.T) {
 	refs := platformOutputs(t)
 	boundaryArn := refs["organization/tenantforge/dev"][infra.OutSiloBoundaryArn]
 	require.Equal(t, "arn:aws:iam::123456789012:policy/tenantforge-dev-silo-boundary", boundaryArn)
 	rec := run(t, "dev-tenant-example", stackConfig(t, "dev-tenant-example"), refs)
 	roles := rec.OfType(typeRole)
-	require.Len(t, roles, 2)
+	require.Len(t, roles, 3, "the two functions' roles and CodeDeploy's")
 	for _, r := range roles {
 		assert.Equal(t, boundaryArn, r.Input("permissionsBoundary"), "silo role %s without the boundary: the deployer could not create it", r.Name)
 	}
@@ -381,17 +418,81 @@ func TestSiloRolesCarryThePlatformsBoundary(t *testing.T) {
 			"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
 			"dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem"},
 			"Resource": []any{table, table + "/index/*"}},
+		map[string]any{"Sid": "ReleaseTenantAliases", "Effect": "Allow",
+			"Action":   []any{"lambda:GetAlias", "lambda:UpdateAlias", "lambda:GetProvisionedConcurrencyConfig"},
+			"Resource": []any{"arn:aws:lambda:eu-west-1:123456789012:function:tenantforge-dev-tenant-*"}},
+		map[string]any{"Sid": "ReleaseTenantAlarms", "Effect": "Allow", "Action": []any{"cloudwatch:DescribeAlarms"},
+			"Resource": []any{"arn:aws:cloudwatch:eu-west-1:123456789012:alarm:tenantforge-dev-tenant-*"}},
 	}, doc["Statement"])
-	// The silo functions' own policies fit inside the boundary.
-	for _, p := range rec.OfType(typeRolePol) {
-		pol, err := p.PolicyInput("policy")
-		require.NoError(t, err)
-		for _, s := range pol["Statement"].([]any) {
-			for _, res := range s.(map[string]any)["Resource"].([]any) {
-				r := res.(string)
-				assert.True(t, r == "*" || strings.Contains(r, ":table/tenantforge-dev-tenant-example-") || strings.Contains(r, ":log-group:/aws/lambda/tenantforge-dev-tenant-example-"),
-					"silo policy %s reaches %s, outside the boundary: the function would fail at run time", p.Name, r)
+	// What the boundary grants CodeDeploy is a part of the managed
+	// AWSCodeDeployRoleForLambda, never more.
+	managed := []string{"cloudwatch:DescribeAlarms", "lambda:UpdateAlias", "lambda:GetAlias", "lambda:GetProvisionedConcurrencyConfig",
+		"sns:Publish", "s3:GetObject", "s3:GetObjectVersion", "lambda:InvokeFunction"}
+	for _, a := range append(slices.Clone(infra.CodeDeployAliasActions), infra.CodeDeployAlarmActions...) {
+		assert.Contains(t, managed, a, "the boundary gives CodeDeploy's role %s, which AWSCodeDeployRoleForLambda does not have", a)
+	}
+
+	// Each silo role's own policies, with the boundary, in the IAM
+	// simulator: every action on every resource they name stays allowed
+	// (or the function or the release would fail at run time).
+	boundary := []any{map[string]any{"name": "silo-boundary", "policy": doc}}
+	var cases []simCase
+	for _, role := range roles {
+		var identity []any
+		var grants [][2]string
+		for _, p := range policiesOf(rec, role) {
+			pol, err := p.PolicyInput("policy")
+			require.NoError(t, err)
+			identity = append(identity, map[string]any{"name": p.Name, "policy": pol})
+			for _, st := range pol["Statement"].([]any) {
+				for _, a := range st.(map[string]any)["Action"].([]any) {
+					for _, r := range st.(map[string]any)["Resource"].([]any) {
+						grants = append(grants, [2]string{a.(string), r.(string)})
+					}
+				}
 			}
 		}
+		require.NotEmpty(t, grants, "silo role %s has no policy", role.Name)
+		for _, g := range grants {
+			if g[0] == "lambda:GetProvisionedConcurrencyConfig" {
+				// Its alias and version resource types both match an alias
+				// ARN, which iam-simulate refuses ("multiple.resource.types"):
+				// matched against the patterns instead.
+				assert.True(t, statementsAllow(t, identity, g[0], g[1]) && statementsAllow(t, boundary, g[0], g[1]),
+					"silo role %s: %s on %s is outside the boundary, so it fails at run time", role.Name, g[0], g[1])
+				continue
+			}
+			cases = append(cases, simCase{Name: fmt.Sprintf("silo role %s: %s on %s is outside the boundary, so it fails at run time", role.Name, g[0], g[1]),
+				want: "Allowed", Simulation: map[string]any{"identityPolicies": identity, "permissionBoundaryPolicies": boundary,
+					"request": map[string]any{"action": g[0], "principal": role.Output("arn"),
+						"resource": map[string]any{"accountId": account, "resource": g[1]}, "contextVariables": map[string]any{}}}})
+		}
 	}
+	// A policy granting everything CodeDeploy's managed policy has, on
+	// every resource, is cut down to the tenant stacks by the boundary.
+	wide := []any{map[string]any{"name": "wide", "policy": map[string]any{"Version": "2012-10-17", "Statement": []any{
+		map[string]any{"Effect": "Allow", "Action": anyOf(managed), "Resource": "*"}}}}}
+	codedeploy := find(t, rec, typeRole, "silo-release-role").Output("arn")
+	capped := func(name, want, action, resource string) {
+		cases = append(cases, simCase{Name: name, want: want, Simulation: map[string]any{"identityPolicies": wide, "permissionBoundaryPolicies": boundary,
+			"request": map[string]any{"action": action, "principal": codedeploy,
+				"resource": map[string]any{"accountId": account, "resource": resource}, "contextVariables": map[string]any{}}}})
+	}
+	lambdaArn := "arn:aws:lambda:eu-west-1:123456789012:function:"
+	capped("silo CodeDeploy role moves its tenant's alias", "Allowed", "lambda:UpdateAlias", lambdaArn+"tenantforge-dev-tenant-example-silo-orders:live")
+	capped("silo CodeDeploy role moves a pooled function's alias", "ImplicitlyDenied", "lambda:UpdateAlias", lambdaArn+"tenantforge-dev-pool-orders:live")
+	capped("silo CodeDeploy role reads a platform alarm", "ImplicitlyDenied", "cloudwatch:DescribeAlarms",
+		find(t, platform, typeAlarm, "pool-release-orders-errors").Output("arn").(string))
+	capped("silo CodeDeploy role invokes a function", "ImplicitlyDenied", "lambda:InvokeFunction", lambdaArn+"tenantforge-dev-tenant-example-silo-orders")
+	capped("silo CodeDeploy role publishes to a topic", "ImplicitlyDenied", "sns:Publish", "arn:aws:sns:eu-west-1:123456789012:tenantforge-dev-tenant-example-alarms")
+	capped("silo CodeDeploy role reads an S3 object", "ImplicitlyDenied", "s3:GetObject", "arn:aws:s3:::tenantforge-dev-artifacts/CodeDeploy/x")
+	simulate(t, cases)
+}
+
+func anyOf(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
 }
