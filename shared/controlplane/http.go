@@ -77,6 +77,7 @@ func (p *Public) Router(logger *slog.Logger) *httpx.Router {
 		if err != nil {
 			return httpx.Response{}, err
 		}
+		p.forget(rec.Name) // this instance may hold the name's 404 from before
 		return httpx.Response{Status: http.StatusCreated, Body: map[string]string{
 			"tenantId": rec.TenantID, "tenantName": rec.Name, "tier": rec.Tier, "status": rec.Status,
 		}}, nil
@@ -95,6 +96,13 @@ func (p *Public) Router(logger *slog.Logger) *httpx.Router {
 		return httpx.Response{Status: http.StatusOK, Body: cfg}, nil
 	})
 	return r
+}
+
+// forget drops a name's cached answer.
+func (p *Public) forget(name string) {
+	p.mu.Lock()
+	delete(p.cache, name)
+	p.mu.Unlock()
 }
 
 // TenantConfig returns what a client needs to sign in to a tenant. Unknown,

@@ -93,3 +93,18 @@ func TestTenantConfigHidesUnfinishedTenantsAndCaches(t *testing.T) {
 	status, _ = serve(t, r, "GET", "/tenant-config/{tenantName}", "/tenant-config/acme", "", map[string]string{"tenantName": "acme"})
 	assert.Equal(t, 200, status, "a cached configuration must not need the registry")
 }
+
+// A name looked up before its registration resolves as soon as this
+// instance registers it, not when the cached 404 expires.
+func TestRegistrationForgetsTheNamesCached404(t *testing.T) {
+	f := newFixture(t)
+	clock := time.Now()
+	r := publicRouter(f, &clock)
+	status, _ := serve(t, r, "GET", "/tenant-config/{tenantName}", "/tenant-config/acme", "", map[string]string{"tenantName": "acme"})
+	require.Equal(t, 404, status)
+	status, body := serve(t, r, "POST", "/registrations", "/registrations",
+		`{"tenantName":"acme","adminEmail":"admin@acme.example","adminPassword":"`+password+`","tier":"basic"}`, nil)
+	require.Equal(t, 201, status, body)
+	status, _ = serve(t, r, "GET", "/tenant-config/{tenantName}", "/tenant-config/acme", "", map[string]string{"tenantName": "acme"})
+	assert.Equal(t, 200, status, "a tenant that just signed up could not sign in until the cached 404 expired")
+}
