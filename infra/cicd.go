@@ -76,10 +76,10 @@ type PipelineArgs struct {
 	// VPC: the platform stack has the optional VPC (deploy role scope).
 	VPC bool
 	// CostTag: the platform stack activates the cost allocation tag, and
-	// TrailBucketPrefix starts its audit trail bucket's name (deploy role
-	// scope; "" without a trail).
-	CostTag           bool
-	TrailBucketPrefix string
+	// TrailBucket starts its audit trail bucket's name (deploy role scope;
+	// "" without a trail).
+	CostTag     bool
+	TrailBucket string
 	// Environment, RegistryTable and EventBus are what `tenantctl rollout`
 	// reads in the deploy stage (ENVIRONMENT, REGISTRY_TABLE, EVENT_BUS).
 	Environment             string
@@ -196,7 +196,7 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 			ReportGroupArn: v[4].(string), TopicArn: v[5].(string),
 			SecretArns: secrets, StateBucket: StateBucketOf(args.Backend.URL),
 			Approval: args.CICD.Approval, VPC: args.VPC,
-			CostTag: args.CostTag, TrailBucketPrefix: args.TrailBucketPrefix,
+			CostTag: args.CostTag, TrailBucketPrefix: args.TrailBucket,
 			OwnRoleArns: []string{roleArn("pipeline"), roleArn("build"), roleArn("deploy")},
 		}
 		out := map[string]string{}

@@ -253,9 +253,9 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 		ctx.Export(OutDeployerProject, deployer.ProjectName)
 		ctx.Export(OutSiloBoundaryArn, deployer.SiloBoundaryArn)
 	}
-	trailBucketPrefix := ""
+	trailBucket := ""
 	if cfg.AuditTrail.Enabled {
-		trailBucketPrefix = AuditTrailBucketPrefix("audit")
+		trailBucket = AuditTrailBucketPrefix("audit")
 		audit, err := NewAuditTrail(ctx, "audit", &AuditTrailArgs{
 			Namer:         namer,
 			RetentionDays: cfg.AuditTrail.RetentionDays,
@@ -268,21 +268,21 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 	}
 	if cfg.CICD.PipelineEnabled() {
 		pipeline, err := NewPipeline(ctx, "cicd", &PipelineArgs{
-			Namer:             namer,
-			Partition:         partition.Partition,
-			Region:            cfg.Region,
-			AccountID:         caller.AccountId,
-			CICD:              cfg.CICD,
-			Backend:           cfg.PulumiBackend,
-			Stack:             cfg.Stack,
-			LogRetentionDays:  cfg.LogRetentionDays,
-			ForceDestroy:      cfg.IsDev(),
-			VPC:               cfg.VPC.Enabled,
-			CostTag:           cfg.Observability.ActivateCostTag,
-			TrailBucketPrefix: trailBucketPrefix,
-			Environment:       cfg.Environment,
-			RegistryTable:     shared.RegistryTableName,
-			EventBus:          shared.EventBusName,
+			Namer:            namer,
+			Partition:        partition.Partition,
+			Region:           cfg.Region,
+			AccountID:        caller.AccountId,
+			CICD:             cfg.CICD,
+			Backend:          cfg.PulumiBackend,
+			Stack:            cfg.Stack,
+			LogRetentionDays: cfg.LogRetentionDays,
+			ForceDestroy:     cfg.IsDev(),
+			VPC:              cfg.VPC.Enabled,
+			CostTag:          cfg.Observability.ActivateCostTag,
+			TrailBucket:      trailBucket,
+			Environment:      cfg.Environment,
+			RegistryTable:    shared.RegistryTableName,
+			EventBus:         shared.EventBusName,
 		}, providers.RegionalOpt())
 		if err != nil {
 			return err
