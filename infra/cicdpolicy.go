@@ -33,6 +33,9 @@ type PipelineResources struct {
 	// TrailBucketPrefix starts the name of the audit trail's bucket, which
 	// awsx auto-names from the component ("" without an audit trail).
 	TrailBucketPrefix string
+	// SiloBoundaryArn is the permissions boundary silo tenant roles carry
+	// ("" without a tenant deployer).
+	SiloBoundaryArn string
 	// OwnRoleArns are the pipeline's own roles; the deploy role may not
 	// change them (an operator's `pulumi up` does), so it cannot widen its
 	// own permissions.
@@ -224,6 +227,15 @@ func DeployRolePolicy(r PipelineResources) PolicyDocument {
 			Resource: []string{"arn:" + r.Partition + ":iam::" + r.AccountID + ":policy/" + r.Prefix + "*"}},
 	}
 	st = append(st, deployServiceStatements(r)...)
+	if r.SiloBoundaryArn != "" {
+		// `tenantctl rollout` updates silo stacks, whose roles carry the
+		// platform's boundary: the deploy role may put that boundary, and
+		// no other, on the project's roles (creating them with it is
+		// iam:CreateRole, above).
+		st = append(st, Statement{Sid: "SiloBoundary", Effect: "Allow", Action: []string{"iam:PutRolePermissionsBoundary"},
+			Resource:  []string{role(r.Prefix + "*")},
+			Condition: map[string]map[string]any{"StringEquals": {"iam:PermissionsBoundary": r.SiloBoundaryArn}}})
+	}
 	if r.TrailBucketPrefix != "" {
 		// The audit trail's bucket: awsx names it after the component, not
 		// the project, so the Buckets statement does not reach it.

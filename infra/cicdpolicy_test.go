@@ -33,6 +33,7 @@ func TestPipelinePoliciesRenderForEveryOption(t *testing.T) {
 	full.StateBucket = "state"
 	full.Approval, full.VPC, full.CostTag = true, true, true
 	full.TrailBucketPrefix = "audit-trail-"
+	full.SiloBoundaryArn = "arn:aws:iam::123456789012:policy/tenantforge-dev-silo-boundary"
 	full.OwnRoleArns = []string{"arn:aws:iam::123456789012:role/tenantforge-dev-pipeline-deploy"}
 	for name, r := range map[string]PipelineResources{"minimal": base, "every option": full} {
 		for role, doc := range map[string]PolicyDocument{"pipeline": PipelineRolePolicy(r), "build": BuildRolePolicy(r), "deploy": DeployRolePolicy(r)} {
@@ -47,7 +48,7 @@ func TestPipelinePoliciesRenderForEveryOption(t *testing.T) {
 	}
 	// Without secrets or a state bucket those statements are absent, not empty.
 	for _, s := range DeployRolePolicy(base).Statement {
-		assert.NotContains(t, []string{"BackendSecrets", "State", "Network", "NotThePipelinesOwnRoles", "TrailBucket", "CostAllocationTag"}, s.Sid)
+		assert.NotContains(t, []string{"BackendSecrets", "State", "Network", "NotThePipelinesOwnRoles", "TrailBucket", "CostAllocationTag", "SiloBoundary"}, s.Sid)
 	}
 }
 

@@ -17,7 +17,9 @@ func AuditTrailBucketPrefix(component string) string { return component + "-trai
 // the resource's logical name (what Pulumi's auto-naming starts with).
 // Resource "*" marks actions IAM cannot scope to a resource (the Service
 // Authorization Reference lists no resource type for them).
-// Context holds condition keys the request carries (iam:PassedToService).
+// Context holds condition keys the request carries (iam:PassedToService);
+// a grant whose context renders empty applies only to resources that set
+// that input.
 type DeployGrant struct {
 	Actions  []string
 	Resource string
@@ -250,6 +252,9 @@ var DeployActions = map[string][]DeployGrant{
 	"aws:iam/role:Role": {
 		grant(global("iam", "role/{in:name}"), "iam:CreateRole", "iam:GetRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy", "iam:DeleteRole",
 			"iam:TagRole", "iam:UntagRole", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole"),
+		// Silo roles carry the platform's permissions boundary.
+		{Actions: []string{"iam:CreateRole", "iam:PutRolePermissionsBoundary"}, Resource: global("iam", "role/{in:name}"),
+			Context: map[string]string{"iam:PermissionsBoundary": "{in?:permissionsBoundary}"}},
 	},
 	"aws:iam/rolePolicy:RolePolicy": {
 		grant(global("iam", "role/{in:role}"), "iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy"),

@@ -218,6 +218,7 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 	ctx.Export(OutAlarmTopicArn, observability.AlarmTopicArn)
 	ctx.Export(OutDashboardName, observability.DashboardName)
 	ctx.Export(OutUsageTableName, tenantUsage.TableName)
+	var siloBoundary pulumi.StringInput
 	if cfg.CICD.PipelineEnabled() {
 		// Silo tenants get their stacks from the tenant deployer, which
 		// builds them from the repository with the backend's credentials
@@ -252,6 +253,7 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 		}
 		ctx.Export(OutDeployerProject, deployer.ProjectName)
 		ctx.Export(OutSiloBoundaryArn, deployer.SiloBoundaryArn)
+		siloBoundary = deployer.SiloBoundaryArn
 	}
 	trailBucket := ""
 	if cfg.AuditTrail.Enabled {
@@ -280,6 +282,7 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 			VPC:              cfg.VPC.Enabled,
 			CostTag:          cfg.Observability.ActivateCostTag,
 			TrailBucket:      trailBucket,
+			SiloBoundary:     siloBoundary,
 			Environment:      cfg.Environment,
 			RegistryTable:    shared.RegistryTableName,
 			EventBus:         shared.EventBusName,

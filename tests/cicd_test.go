@@ -304,6 +304,8 @@ func TestDeployRoleStatements(t *testing.T) {
 			"cloudfront:CreateResponseHeadersPolicy", "cloudfront:CreateCachePolicy",
 			"logs:PutQueryDefinition", "logs:DescribeQueryDefinitions", "logs:DeleteQueryDefinition", "logs:DescribeLogGroups",
 			"cloudtrail:DescribeTrails", "codestar-connections:CreateConnection", "codeconnections:CreateConnection"}, "*"),
+		cond(allow("SiloBoundary", []any{"iam:PutRolePermissionsBoundary"}, role("tenantforge-*")),
+			map[string]any{"StringEquals": map[string]any{"iam:PermissionsBoundary": "arn:aws:iam::123456789012:policy/tenantforge-dev-silo-boundary"}}),
 		allow("TrailBucket", []any{"s3:*"}, "arn:aws:s3:::audit-trail-*", "arn:aws:s3:::audit-trail-*/*"),
 		allow("BackendSecrets", []any{"secretsmanager:GetSecretValue"}, devTokenArn),
 		{"Sid": "NotThePipelinesOwnRoles", "Effect": "Deny",
@@ -323,7 +325,7 @@ func TestDeployRoleStatements(t *testing.T) {
 	vpcStmts := stmts(t, find(t, vpc, typeRolePol, "cicd-deploy-policy"), "policy")
 	assert.Equal(t, []string{"OwnLogs", "ArtifactsAndCache", "ProjectRoles", "AttachApiGatewayLogging", "PassProjectRoles", "ProjectManagedPolicies",
 		"Functions", "Tables", "Apis", "UserPools", "CreateUserPool", "LogGroups", "Events", "Trail", "Buckets",
-		"Alarms", "Dashboards", "Releases", "Pipeline", "Queues", "Site", "WebACL", "NoResourceScope", "TrailBucket",
+		"Alarms", "Dashboards", "Releases", "Pipeline", "Queues", "Site", "WebACL", "NoResourceScope", "SiloBoundary", "TrailBucket",
 		"Network", "BackendSecrets", "State", "NotThePipelinesOwnRoles"}, sids(vpcStmts))
 	for _, s := range vpcStmts {
 		switch s["Sid"] {

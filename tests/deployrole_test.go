@@ -102,6 +102,112 @@ func requestedRegion(rec *mockcloud.Recording, r *mockcloud.Resource, action str
 	return regionOf(rec, r)
 }
 
+// deployCheck simulates, for every AWS resource of a stack, the actions
+// infra.DeployActions lists for its type against the deploy role's policy
+// as the platform stack registers it.
+type deployCheck struct {
+	doc       map[string]any
+	role      string
+	own       map[string]bool // the pipeline's own roles
+	ownDenied map[string]bool // what the deploy role may not do to them
+	types     map[string]bool
+	missing   []string
+	cases     []simCase
+	seen      map[string]bool
+	matched   int
+}
+
+func newDeployCheck(t *testing.T, platform *mockcloud.Recording) *deployCheck {
+	t.Helper()
+	doc, err := find(t, platform, typeRolePol, "cicd-deploy-policy").PolicyInput("policy")
+	require.NoError(t, err)
+	c := &deployCheck{doc: doc, role: find(t, platform, typeRole, "cicd-deploy-role").Output("arn").(string),
+		own: map[string]bool{}, ownDenied: map[string]bool{}, types: map[string]bool{}, seen: map[string]bool{}}
+	// The pipeline's own roles are out of the deploy role's reach on
+	// purpose (an operator's `pulumi up` changes them): those actions must
+	// stay explicitly denied.
+	for _, n := range []string{"cicd-pipeline-role", "cicd-build-role", "cicd-deploy-role"} {
+		c.own[find(t, platform, typeRole, n).Output("arn").(string)] = true
+	}
+	for _, st := range doc["Statement"].([]any) {
+		if st := st.(map[string]any); st["Effect"] == "Deny" {
+			for _, a := range st["Action"].([]any) {
+				c.ownDenied[a.(string)] = true
+			}
+		}
+	}
+	require.NotEmpty(t, c.ownDenied, "the deploy role must not be able to change the pipeline's own roles")
+	return c
+}
+
+// add collects the cases of every AWS resource of a stack's plan.
+func (c *deployCheck) add(t *testing.T, rec *mockcloud.Recording, label string) {
+	t.Helper()
+	policies := []any{map[string]any{"name": "deploy", "policy": c.doc}}
+	for _, r := range rec.Resources {
+		if r.IsProvider() || strings.HasPrefix(r.Type, "tenantforge:") || strings.HasPrefix(r.Type, "pulumi:") {
+			continue
+		}
+		c.types[r.Type] = true
+		grants, ok := infra.DeployActions[r.Type]
+		if !ok {
+			if !slices.Contains(c.missing, r.Type) {
+				c.missing = append(c.missing, r.Type)
+			}
+			continue
+		}
+	grants:
+		for _, g := range grants {
+			res, err := render(rec, r, g.Resource)
+			require.NoError(t, err, "DeployActions[%q] names a value the resource does not have", r.Type)
+			if res == "" {
+				continue // an optional role (an event target without one)
+			}
+			ctx := map[string]any{}
+			for k, v := range g.Context {
+				rendered, err := render(rec, r, v)
+				require.NoError(t, err)
+				if rendered == "" {
+					continue grants // a grant for an optional input this resource does not set
+				}
+				ctx[k] = rendered
+			}
+			for _, action := range g.Actions {
+				actx := map[string]any{"aws:RequestedRegion": requestedRegion(rec, r, action)}
+				for k, v := range ctx {
+					actx[k] = v
+				}
+				key := fmt.Sprint(action, res, actx)
+				if c.seen[key] {
+					continue
+				}
+				c.seen[key] = true
+				name := fmt.Sprintf("%s %s (%s): %s on %s: without it `pulumi up` of the %s fails with AccessDenied", label, r.Type, r.Name, action, res, label)
+				want := "Allowed"
+				if c.own[res] && c.ownDenied[action] {
+					want = "ExplicitlyDenied"
+				}
+				if apiCollections.MatchString(res) {
+					// API Gateway collections have two ARN formats in the
+					// Service Authorization Reference (HTTP and REST APIs);
+					// the simulator matches only the first, so these are
+					// checked with the plain matcher.
+					assert.True(t, allows(c.doc, action, res), "%s", name)
+					c.matched++
+					continue
+				}
+				c.cases = append(c.cases, simCase{Name: name, want: want,
+					Simulation: map[string]any{"identityPolicies": policies, "request": map[string]any{
+						"action": action, "principal": c.role,
+						"resource":         map[string]any{"accountId": account, "resource": res},
+						"contextVariables": actx,
+					}},
+				})
+			}
+		}
+	}
+}
+
 // The deploy role runs `pulumi up` of the platform stack in the pipeline.
 // Every AWS resource type the stack registers, with every optional feature
 // on, must be in infra.DeployActions, and every action listed there must
@@ -112,104 +218,43 @@ func requestedRegion(rec *mockcloud.Recording, r *mockcloud.Resource, action str
 // generated from it); only a deployment to an AWS account shows that.
 func TestDeployRoleCanDeployThePlatformStack(t *testing.T) {
 	rec := everythingOn(t)
-	doc, err := find(t, rec, typeRolePol, "cicd-deploy-policy").PolicyInput("policy")
-	require.NoError(t, err)
-	deployRole := find(t, rec, typeRole, "cicd-deploy-role").Output("arn").(string)
-	policies := []any{map[string]any{"name": "deploy", "policy": doc}}
-
-	// The pipeline's own roles are out of the deploy role's reach on
-	// purpose (an operator's `pulumi up` changes them): those actions must
-	// stay explicitly denied.
-	own := map[string]bool{}
-	for _, n := range []string{"cicd-pipeline-role", "cicd-build-role", "cicd-deploy-role"} {
-		own[find(t, rec, typeRole, n).Output("arn").(string)] = true
-	}
-	ownDenied := map[string]bool{}
-	for _, st := range doc["Statement"].([]any) {
-		if st := st.(map[string]any); st["Effect"] == "Deny" {
-			for _, a := range st["Action"].([]any) {
-				ownDenied[a.(string)] = true
-			}
-		}
-	}
-	require.NotEmpty(t, ownDenied, "the deploy role must not be able to change the pipeline's own roles")
-	matched := 0
-
-	types := map[string]bool{}
-	var missing []string
-	seen := map[string]bool{}
-	var cases []simCase
-	for _, r := range rec.Resources {
-		if r.IsProvider() || strings.HasPrefix(r.Type, "tenantforge:") || strings.HasPrefix(r.Type, "pulumi:") {
-			continue
-		}
-		types[r.Type] = true
-		grants, ok := infra.DeployActions[r.Type]
-		if !ok {
-			if !slices.Contains(missing, r.Type) {
-				missing = append(missing, r.Type)
-			}
-			continue
-		}
-		for _, g := range grants {
-			res, err := render(rec, r, g.Resource)
-			require.NoError(t, err, "DeployActions[%q] names a value the resource does not have", r.Type)
-			if res == "" {
-				continue // an optional role (an event target without one)
-			}
-			for _, action := range g.Actions {
-				ctx := map[string]any{"aws:RequestedRegion": requestedRegion(rec, r, action)}
-				for k, v := range g.Context {
-					rendered, err := render(rec, r, v)
-					require.NoError(t, err)
-					ctx[k] = rendered
-				}
-				key := fmt.Sprint(action, res, ctx)
-				if seen[key] {
-					continue
-				}
-				seen[key] = true
-				name := fmt.Sprintf("%s (%s): %s on %s: without it `pulumi up` of the platform stack fails with AccessDenied", r.Type, r.Name, action, res)
-				want := "Allowed"
-				if own[res] && ownDenied[action] {
-					want = "ExplicitlyDenied"
-				}
-				if apiCollections.MatchString(res) {
-					// API Gateway collections have two ARN formats in the
-					// Service Authorization Reference (HTTP and REST APIs);
-					// the simulator matches only the first, so these are
-					// checked with the plain matcher.
-					assert.True(t, allows(doc, action, res), "%s", name)
-					matched++
-					continue
-				}
-				cases = append(cases, simCase{
-					Name: name,
-					want: want,
-					Simulation: map[string]any{"identityPolicies": policies, "request": map[string]any{
-						"action": action, "principal": deployRole,
-						"resource":         map[string]any{"accountId": account, "resource": res},
-						"contextVariables": ctx,
-					}},
-				})
-			}
-		}
-	}
-	sort.Strings(missing)
-	assert.Empty(t, missing, "the platform stack registers types infra.DeployActions does not list: the deploy role's permissions for them were never reviewed")
+	c := newDeployCheck(t, rec)
+	c.add(t, rec, "platform stack")
+	sort.Strings(c.missing)
+	assert.Empty(t, c.missing, "the platform stack registers types infra.DeployActions does not list: the deploy role's permissions for them were never reviewed")
 	// The table lists only what the stack uses: stale entries hide the
 	// permissions nobody needs any more.
 	var stale []string
 	for typ := range infra.DeployActions {
-		if !types[typ] {
+		if !c.types[typ] {
 			stale = append(stale, typ)
 		}
 	}
 	sort.Strings(stale)
 	assert.Empty(t, stale, "infra.DeployActions lists types the platform stack no longer registers: drop them and the deploy role's statements for them")
-	require.Greater(t, len(cases), 300, "the simulation must cover every planned resource's actions")
-	require.Equal(t, 3, matched, "POST on the REST API's deployments, POST and GET on its stages")
-	simulate(t, cases)
+	require.Greater(t, len(c.cases), 300, "the simulation must cover every planned resource's actions")
+	require.Equal(t, 3, c.matched, "POST on the REST API's deployments, POST and GET on its stages")
+	simulate(t, c.cases)
+}
+
+// `tenantctl rollout` runs with the same role and updates the silo tenant
+// stacks after the platform: the example tenant's stack must be deployable
+// too, its roles with the platform's permissions boundary. Not proven
+// here: the tenant deployer's own role (infra/deployerpolicy.go).
+func TestDeployRoleCanRollOutSiloStacks(t *testing.T) {
+	platform := everythingOn(t)
+	silo := run(t, "dev-tenant-example", stackConfig(t, "dev-tenant-example"), map[string]map[string]any{"organization/tenantforge/dev": platform.Outputs})
+	c := newDeployCheck(t, platform)
+	c.add(t, silo, "silo stack")
+	assert.Empty(t, c.missing, "the silo stack registers types infra.DeployActions does not list")
+	bounded := 0
+	for _, sc := range c.cases {
+		if sc.Simulation["request"].(map[string]any)["contextVariables"].(map[string]any)["iam:PermissionsBoundary"] != nil {
+			bounded++
+		}
+	}
+	require.NotZero(t, bounded, "the silo roles carry the platform's boundary: setting it must be simulated")
+	simulate(t, c.cases)
 }
 
 // The additions reach only the project's resources: the same actions on
@@ -242,6 +287,9 @@ func TestDeployRoleAdditionsStayInTheProject(t *testing.T) {
 		deny("deploy deletes another project's CloudFront function", "cloudfront:DeleteFunction", "arn:aws:cloudfront::123456789012:function/billing-rewrite", "us-east-1", nil),
 		deny("deploy passes a project role to EventBridge for another service", "iam:PassRole", "arn:aws:iam::123456789012:role/tenantforge-dev-deployer-events",
 			"us-east-1", map[string]any{"iam:PassedToService": "ec2.amazonaws.com"}),
+		deny("deploy puts a boundary other than the silo boundary on a project role", "iam:PutRolePermissionsBoundary",
+			"arn:aws:iam::123456789012:role/tenantforge-dev-tenant-example-silo-orders-role", "us-east-1",
+			map[string]any{"iam:PermissionsBoundary": "arn:aws:iam::aws:policy/AdministratorAccess"}),
 		deny("deploy attaches its silo boundary to a role outside the project", "iam:PutRolePermissionsBoundary", "arn:aws:iam::123456789012:role/billing-role", "us-east-1",
 			map[string]any{"iam:PermissionsBoundary": "arn:aws:iam::123456789012:policy/tenantforge-dev-silo-boundary"}),
 		deny("deploy starts a CodeBuild build of the tenant deployer with someone else's role", "iam:PassRole", "arn:aws:iam::123456789012:role/billing-role",
