@@ -26,8 +26,9 @@ type DeployGrant struct {
 	Context  map[string]string
 }
 
-// Tagging, reading and deleting are part of every managed resource's life
-// cycle: the provider lists tags on every refresh and sets the default tags.
+// grant is a DeployGrant without condition keys. Reading, tagging and
+// deleting belong to every type's list: the provider reads after each
+// change, applies the default tags and deletes on replacement or destroy.
 func grant(resource string, actions ...string) DeployGrant {
 	return DeployGrant{Actions: actions, Resource: resource}
 }
@@ -91,6 +92,8 @@ var DeployActions = map[string][]DeployGrant{
 	// generates the ids, and its Create* actions have no resource scope.
 	"aws:cloudfront/distribution:Distribution": {
 		grant("*", "cloudfront:CreateDistribution"),
+		// Attaching the web ACL (web.waf): CloudFront reads it as the caller.
+		grant("{in?:webAclId}", "wafv2:GetWebACL"),
 		grant(global("cloudfront", "distribution/{out:id}"), "cloudfront:GetDistribution", "cloudfront:GetDistributionConfig",
 			"cloudfront:UpdateDistribution", "cloudfront:DeleteDistribution",
 			"cloudfront:TagResource", "cloudfront:UntagResource", "cloudfront:ListTagsForResource"),

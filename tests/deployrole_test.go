@@ -92,9 +92,12 @@ func render(rec *mockcloud.Recording, r *mockcloud.Resource, template string) (s
 	return out, nil
 }
 
-// requestedRegion is the region IAM sees a request in: the provider's, or
-// us-east-1 for the global services' endpoints.
-func requestedRegion(rec *mockcloud.Recording, r *mockcloud.Resource, action string) string {
+// requestedRegion is the region IAM sees a request in: the resource ARN's,
+// us-east-1 for the global services' endpoints, else the provider's.
+func requestedRegion(rec *mockcloud.Recording, r *mockcloud.Resource, action, arn string) string {
+	if parts := strings.SplitN(arn, ":", 5); len(parts) == 5 && parts[3] != "" {
+		return parts[3]
+	}
 	switch strings.SplitN(action, ":", 2)[0] {
 	case "iam", "cloudfront", "ce":
 		return "us-east-1"
@@ -173,7 +176,7 @@ func (c *deployCheck) add(t *testing.T, rec *mockcloud.Recording, label string) 
 				ctx[k] = rendered
 			}
 			for _, action := range g.Actions {
-				actx := map[string]any{"aws:RequestedRegion": requestedRegion(rec, r, action)}
+				actx := map[string]any{"aws:RequestedRegion": requestedRegion(rec, r, action, res)}
 				for k, v := range ctx {
 					actx[k] = v
 				}
@@ -285,7 +288,7 @@ func TestDeployRoleAdditionsStayInTheProject(t *testing.T) {
 			"arn:aws:wafv2:us-east-1:123456789012:global/webacl/billing/0f1e2d3c-0000-4000-8000-000000000000", "us-east-1", nil),
 		deny("deploy deletes another project's dashboard", "cloudwatch:DeleteDashboards", "arn:aws:cloudwatch::123456789012:dashboard/billing", "us-east-1", nil),
 		deny("deploy deletes another project's CloudFront function", "cloudfront:DeleteFunction", "arn:aws:cloudfront::123456789012:function/billing-rewrite", "us-east-1", nil),
-		deny("deploy passes a project role to EventBridge for another service", "iam:PassRole", "arn:aws:iam::123456789012:role/tenantforge-dev-deployer-events",
+		deny("deploy passes the EventBridge role to EC2", "iam:PassRole", "arn:aws:iam::123456789012:role/tenantforge-dev-deployer-events",
 			"us-east-1", map[string]any{"iam:PassedToService": "ec2.amazonaws.com"}),
 		deny("deploy puts a boundary other than the silo boundary on a project role", "iam:PutRolePermissionsBoundary",
 			"arn:aws:iam::123456789012:role/tenantforge-dev-tenant-example-silo-orders-role", "us-east-1",
