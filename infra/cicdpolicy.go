@@ -126,18 +126,18 @@ func deployServiceStatements(r PipelineResources) []Statement {
 		// The user pool, its clients and groups; Cognito generates the ids.
 		{Sid: "UserPools", Effect: "Allow", Action: []string{"cognito-idp:*"}, Resource: []string{r.arn("cognito-idp", "userpool/*")}},
 		{Sid: "CreateUserPool", Effect: "Allow", Action: []string{"cognito-idp:CreateUserPool", "cognito-idp:ListUserPools"}, Resource: []string{"*"}},
-		// Log groups of functions, APIs, builds and the trail.
+		// Log groups of functions, APIs, builds and the trail, and the
+		// observability metric filters on them.
 		{Sid: "LogGroups", Effect: "Allow", Action: []string{"logs:*"},
 			Resource: []string{r.arn("logs", "log-group:/aws/lambda/"+p+"*"), r.arn("logs", "log-group:/aws/apigateway/"+p+"*"),
 				r.arn("logs", "log-group:/aws/codebuild/"+p+"*"), r.arn("logs", "log-group:/aws/cloudtrail/"+p+"*")}},
-		// Metric filters and subscriptions live on these log groups too.
 		// The tenant lifecycle event bus and its rules.
 		{Sid: "Events", Effect: "Allow", Action: []string{"events:*"},
 			Resource: []string{r.arn("events", "event-bus/"+p+"*"), r.arn("events", "rule/"+p+"*")}},
 		// The audit trail; its bucket is covered by Buckets.
 		{Sid: "Trail", Effect: "Allow", Action: []string{"cloudtrail:*"}, Resource: []string{r.arn("cloudtrail", "trail/"+p+"*")}},
-		// The artifact and trail buckets (not their objects' contents beyond
-		// what a destroy of a dev stack empties).
+		// The artifact, web app and CloudFront access-log buckets, their
+		// settings and the web app's objects.
 		{Sid: "Buckets", Effect: "Allow", Action: []string{"s3:*"}, Resource: []string{s3(p + "*"), s3(p + "*/*")}},
 		// Release and platform alarms and CodeDeploy applications and groups.
 		{Sid: "Alarms", Effect: "Allow", Action: []string{"cloudwatch:*"}, Resource: []string{r.arn("cloudwatch", "alarm:"+p+"*")}},
@@ -220,7 +220,8 @@ func DeployRolePolicy(r PipelineResources) PolicyDocument {
 				// with a role of their own
 				"events.amazonaws.com"}}}},
 		// The silo stacks' permissions boundary, a managed policy the
-		// platform stack owns; only the project's policies.
+		// platform stack owns; only the project's policies. Attaching a
+		// managed policy stays limited to AttachApiGatewayLogging.
 		{Sid: "ProjectManagedPolicies", Effect: "Allow",
 			Action: []string{"iam:CreatePolicy", "iam:DeletePolicy", "iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyVersions",
 				"iam:CreatePolicyVersion", "iam:DeletePolicyVersion", "iam:TagPolicy", "iam:UntagPolicy", "iam:ListPolicyTags"},
