@@ -75,6 +75,15 @@ type PipelineArgs struct {
 	ForceDestroy bool
 	// VPC: the platform stack has the optional VPC (deploy role scope).
 	VPC bool
+	// CostTag: the platform stack activates the cost allocation tag, and
+	// TrailBucket starts its audit trail bucket's name (deploy role scope;
+	// "" without a trail).
+	CostTag     bool
+	TrailBucket string
+	// SiloBoundary is the permissions boundary of silo tenant roles (the
+	// tenant deployer's); the deploy role may set exactly that boundary on
+	// the project's roles when it rolls out silo stacks. Optional.
+	SiloBoundary pulumi.StringInput
 	// Environment, RegistryTable and EventBus are what `tenantctl rollout`
 	// reads in the deploy stage (ENVIRONMENT, REGISTRY_TABLE, EVENT_BUS).
 	Environment             string
@@ -181,7 +190,11 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 			secrets = append(secrets, s)
 		}
 	}
-	policies := pulumi.All(bucket.Arn, connectionArn, buildLogs.Arn, deployLogs.Arn, reports.Arn, topic.Arn).ApplyT(func(v []any) (map[string]string, error) {
+	siloBoundary := args.SiloBoundary
+	if siloBoundary == nil {
+		siloBoundary = pulumi.String("")
+	}
+	policies := pulumi.All(bucket.Arn, connectionArn, buildLogs.Arn, deployLogs.Arn, reports.Arn, topic.Arn, siloBoundary).ApplyT(func(v []any) (map[string]string, error) {
 		r := PipelineResources{
 			Partition: args.Partition, Region: args.Region, AccountID: args.AccountID,
 			Prefix:            n.Project + "-",
@@ -191,6 +204,7 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 			ReportGroupArn: v[4].(string), TopicArn: v[5].(string),
 			SecretArns: secrets, StateBucket: StateBucketOf(args.Backend.URL),
 			Approval: args.CICD.Approval, VPC: args.VPC,
+			CostTag: args.CostTag, TrailBucketPrefix: args.TrailBucket, SiloBoundaryArn: v[6].(string),
 			OwnRoleArns: []string{roleArn("pipeline"), roleArn("build"), roleArn("deploy")},
 		}
 		out := map[string]string{}

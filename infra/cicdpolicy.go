@@ -27,6 +27,15 @@ type PipelineResources struct {
 	// VPC: the platform stack has the optional VPC, whose EC2 resources the
 	// deploy role must manage.
 	VPC bool
+	// CostTag: the platform stack activates the tenant cost allocation tag
+	// (observability.activateCostTag), an account-wide billing setting.
+	CostTag bool
+	// TrailBucketPrefix starts the name of the audit trail's bucket, which
+	// awsx auto-names from the component ("" without an audit trail).
+	TrailBucketPrefix string
+	// SiloBoundaryArn is the permissions boundary silo tenant roles carry
+	// ("" without a tenant deployer).
+	SiloBoundaryArn string
 	// OwnRoleArns are the pipeline's own roles; the deploy role may not
 	// change them (an operator's `pulumi up` does), so it cannot widen its
 	// own permissions.
@@ -102,6 +111,7 @@ func BuildRolePolicy(r PipelineResources) PolicyDocument {
 func deployServiceStatements(r PipelineResources) []Statement {
 	p := r.Prefix
 	s3 := func(x string) string { return "arn:" + r.Partition + ":s3:::" + x }
+	global := r.global
 	return []Statement{
 		// Functions, their versions and aliases, and the shared layer.
 		{Sid: "Functions", Effect: "Allow", Action: []string{"lambda:*"},
@@ -116,21 +126,24 @@ func deployServiceStatements(r PipelineResources) []Statement {
 		// The user pool, its clients and groups; Cognito generates the ids.
 		{Sid: "UserPools", Effect: "Allow", Action: []string{"cognito-idp:*"}, Resource: []string{r.arn("cognito-idp", "userpool/*")}},
 		{Sid: "CreateUserPool", Effect: "Allow", Action: []string{"cognito-idp:CreateUserPool", "cognito-idp:ListUserPools"}, Resource: []string{"*"}},
-		// Log groups of functions, APIs, builds and the trail.
+		// Log groups of functions, APIs, builds and the trail, and the
+		// observability metric filters on them.
 		{Sid: "LogGroups", Effect: "Allow", Action: []string{"logs:*"},
 			Resource: []string{r.arn("logs", "log-group:/aws/lambda/"+p+"*"), r.arn("logs", "log-group:/aws/apigateway/"+p+"*"),
 				r.arn("logs", "log-group:/aws/codebuild/"+p+"*"), r.arn("logs", "log-group:/aws/cloudtrail/"+p+"*")}},
-		{Sid: "DescribeLogGroups", Effect: "Allow", Action: []string{"logs:DescribeLogGroups"}, Resource: []string{r.arn("logs", "log-group:*")}},
 		// The tenant lifecycle event bus and its rules.
 		{Sid: "Events", Effect: "Allow", Action: []string{"events:*"},
 			Resource: []string{r.arn("events", "event-bus/"+p+"*"), r.arn("events", "rule/"+p+"*")}},
 		// The audit trail; its bucket is covered by Buckets.
 		{Sid: "Trail", Effect: "Allow", Action: []string{"cloudtrail:*"}, Resource: []string{r.arn("cloudtrail", "trail/"+p+"*")}},
-		// The artifact and trail buckets (not their objects' contents beyond
-		// what a destroy of a dev stack empties).
+		// The artifact, web app and CloudFront access-log buckets, their
+		// settings and the web app's objects.
 		{Sid: "Buckets", Effect: "Allow", Action: []string{"s3:*"}, Resource: []string{s3(p + "*"), s3(p + "*/*")}},
-		// Release alarms and CodeDeploy applications and groups.
+		// Release and platform alarms and CodeDeploy applications and groups.
 		{Sid: "Alarms", Effect: "Allow", Action: []string{"cloudwatch:*"}, Resource: []string{r.arn("cloudwatch", "alarm:"+p+"*")}},
+		// The tenants dashboard (dashboards are global: no region).
+		{Sid: "Dashboards", Effect: "Allow", Action: []string{"cloudwatch:PutDashboard", "cloudwatch:GetDashboard", "cloudwatch:DeleteDashboards"},
+			Resource: []string{global("cloudwatch", "dashboard/"+p+"*")}},
 		{Sid: "Releases", Effect: "Allow", Action: []string{"codedeploy:*"},
 			Resource: []string{r.arn("codedeploy", "application:"+p+"*"), r.arn("codedeploy", "deploymentgroup:"+p+"*"),
 				r.arn("codedeploy", "deploymentconfig:CodeDeployDefault.*")}},
@@ -141,7 +154,34 @@ func deployServiceStatements(r PipelineResources) []Statement {
 			Resource: []string{r.arn("codebuild", "project/"+p+"*"), r.arn("codebuild", "report-group/"+p+"*"), r.arn("codepipeline", p+"*"),
 				r.arn("codestar-connections", "connection/*"), r.arn("codeconnections", "connection/*"),
 				r.arn("codestar-notifications", "notificationrule/*"), r.arn("sns", p+"*")}},
+		// The tenant deployer's dead-letter queue and its queue policy.
+		{Sid: "Queues", Effect: "Allow", Action: []string{"sqs:*"}, Resource: []string{r.arn("sqs", p+"*")}},
+		// The web app's CloudFront distribution, origin access control,
+		// response headers and cache policies: CloudFront generates their
+		// ids, so the account scopes them; functions carry the prefix.
+		{Sid: "Site", Effect: "Allow", Action: []string{"cloudfront:*"},
+			Resource: []string{global("cloudfront", "distribution/*"), global("cloudfront", "origin-access-control/*"),
+				global("cloudfront", "response-headers-policy/*"), global("cloudfront", "cache-policy/*"), global("cloudfront", "function/"+p+"*")}},
+		// The site's optional web ACL, always of CloudFront scope (us-east-1).
+		{Sid: "WebACL", Effect: "Allow", Action: []string{"wafv2:*"},
+			Resource: []string{"arn:" + r.Partition + ":wafv2:us-east-1:" + r.AccountID + ":global/webacl/" + p + "*/*"}},
+		// Actions IAM cannot scope to a resource (the Service Authorization
+		// Reference lists no resource type for them): creating CloudFront
+		// resources (before they have an id), Logs Insights query
+		// definitions, listing log groups and trails, creating the source
+		// connection.
+		{Sid: "NoResourceScope", Effect: "Allow", Action: []string{
+			"cloudfront:CreateDistribution", "cloudfront:CreateOriginAccessControl", "cloudfront:CreateFunction",
+			"cloudfront:CreateResponseHeadersPolicy", "cloudfront:CreateCachePolicy",
+			"logs:PutQueryDefinition", "logs:DescribeQueryDefinitions", "logs:DeleteQueryDefinition", "logs:DescribeLogGroups",
+			"cloudtrail:DescribeTrails", "codestar-connections:CreateConnection", "codeconnections:CreateConnection"},
+			Resource: []string{"*"}},
 	}
+}
+
+// global is the ARN of a resource of a global service (no region).
+func (r PipelineResources) global(service, resource string) string {
+	return "arn:" + r.Partition + ":" + service + "::" + r.AccountID + ":" + resource
 }
 
 // DeployRolePolicy is the deploy project's role: the only role that changes
@@ -175,9 +215,40 @@ func DeployRolePolicy(r PipelineResources) PolicyDocument {
 			Resource: []string{role(r.Prefix + "*")},
 			Condition: map[string]map[string]any{"StringEquals": {"iam:PassedToService": []string{
 				"lambda.amazonaws.com", "apigateway.amazonaws.com", "codedeploy.amazonaws.com",
-				"codebuild.amazonaws.com", "codepipeline.amazonaws.com", "cloudtrail.amazonaws.com"}}}},
+				"codebuild.amazonaws.com", "codepipeline.amazonaws.com", "cloudtrail.amazonaws.com",
+				// the tenant deployer's rules start its CodeBuild project
+				// with a role of their own
+				"events.amazonaws.com"}}}},
+		// The silo stacks' permissions boundary, a managed policy the
+		// platform stack owns; only the project's policies. Attaching a
+		// managed policy stays limited to AttachApiGatewayLogging.
+		{Sid: "ProjectManagedPolicies", Effect: "Allow",
+			Action: []string{"iam:CreatePolicy", "iam:DeletePolicy", "iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyVersions",
+				"iam:CreatePolicyVersion", "iam:DeletePolicyVersion", "iam:TagPolicy", "iam:UntagPolicy", "iam:ListPolicyTags"},
+			Resource: []string{"arn:" + r.Partition + ":iam::" + r.AccountID + ":policy/" + r.Prefix + "*"}},
 	}
 	st = append(st, deployServiceStatements(r)...)
+	if r.SiloBoundaryArn != "" {
+		// `tenantctl rollout` updates silo stacks, whose roles carry the
+		// platform's boundary: the deploy role may put that boundary, and
+		// no other, on the project's roles (creating them with it is
+		// iam:CreateRole, above).
+		st = append(st, Statement{Sid: "SiloBoundary", Effect: "Allow", Action: []string{"iam:PutRolePermissionsBoundary"},
+			Resource:  []string{role(r.Prefix + "*")},
+			Condition: map[string]map[string]any{"StringEquals": {"iam:PermissionsBoundary": r.SiloBoundaryArn}}})
+	}
+	if r.TrailBucketPrefix != "" {
+		// The audit trail's bucket: awsx names it after the component, not
+		// the project, so the Buckets statement does not reach it.
+		b := "arn:" + r.Partition + ":s3:::" + r.TrailBucketPrefix + "*"
+		st = append(st, Statement{Sid: "TrailBucket", Effect: "Allow", Action: []string{"s3:*"}, Resource: []string{b, b + "/*"}})
+	}
+	if r.CostTag {
+		// Activating the tenant cost allocation tag: an account setting,
+		// no resource scope in IAM.
+		st = append(st, Statement{Sid: "CostAllocationTag", Effect: "Allow",
+			Action: []string{"ce:UpdateCostAllocationTagsStatus", "ce:ListCostAllocationTags"}, Resource: []string{"*"}})
+	}
 	if r.VPC {
 		// The optional VPC: EC2 generates every id, so the region scopes it.
 		st = append(st, Statement{Sid: "Network", Effect: "Allow", Action: []string{"ec2:*"}, Resource: []string{"*"},

@@ -31,7 +31,9 @@ func TestPipelinePoliciesRenderForEveryOption(t *testing.T) {
 	full := base
 	full.SecretArns = []string{"s"}
 	full.StateBucket = "state"
-	full.Approval, full.VPC = true, true
+	full.Approval, full.VPC, full.CostTag = true, true, true
+	full.TrailBucketPrefix = "audit-trail-"
+	full.SiloBoundaryArn = "arn:aws:iam::123456789012:policy/tenantforge-dev-silo-boundary"
 	full.OwnRoleArns = []string{"arn:aws:iam::123456789012:role/tenantforge-dev-pipeline-deploy"}
 	for name, r := range map[string]PipelineResources{"minimal": base, "every option": full} {
 		for role, doc := range map[string]PolicyDocument{"pipeline": PipelineRolePolicy(r), "build": BuildRolePolicy(r), "deploy": DeployRolePolicy(r)} {
@@ -46,7 +48,39 @@ func TestPipelinePoliciesRenderForEveryOption(t *testing.T) {
 	}
 	// Without secrets or a state bucket those statements are absent, not empty.
 	for _, s := range DeployRolePolicy(base).Statement {
-		assert.NotContains(t, []string{"BackendSecrets", "State", "Network", "NotThePipelinesOwnRoles"}, s.Sid)
+		assert.NotContains(t, []string{"BackendSecrets", "State", "Network", "NotThePipelinesOwnRoles", "TrailBucket", "CostAllocationTag", "SiloBoundary"}, s.Sid)
+	}
+}
+
+// The account-wide cost allocation tag setting and the trail's
+// component-named bucket are granted only to stacks that have them.
+func TestDeployRoleOptionalGrants(t *testing.T) {
+	r := PipelineResources{Partition: "aws", Region: "eu-west-1", AccountID: "123456789012", Prefix: "tenantforge-",
+		CostTag: true, TrailBucketPrefix: "audit-trail-"}
+	got := map[string]Statement{}
+	for _, s := range DeployRolePolicy(r).Statement {
+		got[s.Sid] = s
+	}
+	assert.Equal(t, Statement{Sid: "CostAllocationTag", Effect: "Allow",
+		Action: []string{"ce:UpdateCostAllocationTagsStatus", "ce:ListCostAllocationTags"}, Resource: []string{"*"}}, got["CostAllocationTag"],
+		"with observability.activateCostTag the deploy role must be able to activate the tag")
+	assert.Equal(t, []string{"arn:aws:s3:::audit-trail-*", "arn:aws:s3:::audit-trail-*/*"}, got["TrailBucket"].Resource,
+		"the audit trail's bucket is named after the component, so it needs its own scope")
+	assert.Equal(t, "audit-trail-", AuditTrailBucketPrefix("audit"))
+}
+
+// Every action in DeployActions names a service and an action, and every
+// grant has a resource.
+func TestDeployActionsAreWellFormed(t *testing.T) {
+	for typ, grants := range DeployActions {
+		require.NotEmpty(t, grants, typ)
+		for _, g := range grants {
+			assert.NotEmpty(t, g.Resource, "%s: a grant without a resource cannot be checked", typ)
+			require.NotEmpty(t, g.Actions, typ)
+			for _, a := range g.Actions {
+				assert.Regexp(t, `^[a-z0-9-]+:[A-Za-z0-9]+$`, a, "%s: %q is not an IAM action", typ, a)
+			}
+		}
 	}
 }
 

@@ -218,6 +218,7 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 	ctx.Export(OutAlarmTopicArn, observability.AlarmTopicArn)
 	ctx.Export(OutDashboardName, observability.DashboardName)
 	ctx.Export(OutUsageTableName, tenantUsage.TableName)
+	var siloBoundary pulumi.StringInput
 	if cfg.CICD.PipelineEnabled() {
 		// Silo tenants get their stacks from the tenant deployer, which
 		// builds them from the repository with the backend's credentials
@@ -252,8 +253,11 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 		}
 		ctx.Export(OutDeployerProject, deployer.ProjectName)
 		ctx.Export(OutSiloBoundaryArn, deployer.SiloBoundaryArn)
+		siloBoundary = deployer.SiloBoundaryArn
 	}
+	trailBucket := ""
 	if cfg.AuditTrail.Enabled {
+		trailBucket = AuditTrailBucketPrefix("audit")
 		audit, err := NewAuditTrail(ctx, "audit", &AuditTrailArgs{
 			Namer:         namer,
 			RetentionDays: cfg.AuditTrail.RetentionDays,
@@ -276,6 +280,9 @@ func ComposePlatform(ctx *pulumi.Context, cfg *Config, artifacts Artifacts) erro
 			LogRetentionDays: cfg.LogRetentionDays,
 			ForceDestroy:     cfg.IsDev(),
 			VPC:              cfg.VPC.Enabled,
+			CostTag:          cfg.Observability.ActivateCostTag,
+			TrailBucket:      trailBucket,
+			SiloBoundary:     siloBoundary,
 			Environment:      cfg.Environment,
 			RegistryTable:    shared.RegistryTableName,
 			EventBus:         shared.EventBusName,

@@ -271,7 +271,11 @@ func TestDeployRoleStatements(t *testing.T) {
 			map[string]any{"ArnEquals": map[string]any{"iam:PolicyARN": []any{"arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"}}}),
 		cond(allow("PassProjectRoles", []any{"iam:PassRole"}, role("tenantforge-*")),
 			map[string]any{"StringEquals": map[string]any{"iam:PassedToService": []any{"lambda.amazonaws.com", "apigateway.amazonaws.com",
-				"codedeploy.amazonaws.com", "codebuild.amazonaws.com", "codepipeline.amazonaws.com", "cloudtrail.amazonaws.com"}}}),
+				"codedeploy.amazonaws.com", "codebuild.amazonaws.com", "codepipeline.amazonaws.com", "cloudtrail.amazonaws.com",
+				"events.amazonaws.com"}}}),
+		allow("ProjectManagedPolicies", []any{"iam:CreatePolicy", "iam:DeletePolicy", "iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyVersions",
+			"iam:CreatePolicyVersion", "iam:DeletePolicyVersion", "iam:TagPolicy", "iam:UntagPolicy", "iam:ListPolicyTags"},
+			"arn:aws:iam::123456789012:policy/tenantforge-*"),
 		allow("Functions", []any{"lambda:*"}, arn("lambda", "function:tenantforge-*"), arn("lambda", "layer:tenantforge-*")),
 		allow("Tables", []any{"dynamodb:*"}, arn("dynamodb", "table/tenantforge-*")),
 		allow("Apis", []any{"apigateway:*"}, "arn:aws:apigateway:eu-west-1::/*"),
@@ -279,17 +283,30 @@ func TestDeployRoleStatements(t *testing.T) {
 		allow("CreateUserPool", []any{"cognito-idp:CreateUserPool", "cognito-idp:ListUserPools"}, "*"),
 		allow("LogGroups", []any{"logs:*"}, arn("logs", "log-group:/aws/lambda/tenantforge-*"), arn("logs", "log-group:/aws/apigateway/tenantforge-*"),
 			arn("logs", "log-group:/aws/codebuild/tenantforge-*"), arn("logs", "log-group:/aws/cloudtrail/tenantforge-*")),
-		allow("DescribeLogGroups", []any{"logs:DescribeLogGroups"}, arn("logs", "log-group:*")),
 		allow("Events", []any{"events:*"}, arn("events", "event-bus/tenantforge-*"), arn("events", "rule/tenantforge-*")),
 		allow("Trail", []any{"cloudtrail:*"}, arn("cloudtrail", "trail/tenantforge-*")),
 		allow("Buckets", []any{"s3:*"}, "arn:aws:s3:::tenantforge-*", "arn:aws:s3:::tenantforge-*/*"),
 		allow("Alarms", []any{"cloudwatch:*"}, arn("cloudwatch", "alarm:tenantforge-*")),
+		allow("Dashboards", []any{"cloudwatch:PutDashboard", "cloudwatch:GetDashboard", "cloudwatch:DeleteDashboards"},
+			"arn:aws:cloudwatch::123456789012:dashboard/tenantforge-*"),
 		allow("Releases", []any{"codedeploy:*"}, arn("codedeploy", "application:tenantforge-*"), arn("codedeploy", "deploymentgroup:tenantforge-*"),
 			arn("codedeploy", "deploymentconfig:CodeDeployDefault.*")),
 		allow("Pipeline", []any{"codebuild:*", "codepipeline:*", "codestar-connections:*", "codeconnections:*", "codestar-notifications:*", "sns:*"},
 			arn("codebuild", "project/tenantforge-*"), arn("codebuild", "report-group/tenantforge-*"), arn("codepipeline", "tenantforge-*"),
 			arn("codestar-connections", "connection/*"), arn("codeconnections", "connection/*"),
 			arn("codestar-notifications", "notificationrule/*"), arn("sns", "tenantforge-*")),
+		allow("Queues", []any{"sqs:*"}, arn("sqs", "tenantforge-*")),
+		allow("Site", []any{"cloudfront:*"}, "arn:aws:cloudfront::123456789012:distribution/*", "arn:aws:cloudfront::123456789012:origin-access-control/*",
+			"arn:aws:cloudfront::123456789012:response-headers-policy/*", "arn:aws:cloudfront::123456789012:cache-policy/*",
+			"arn:aws:cloudfront::123456789012:function/tenantforge-*"),
+		allow("WebACL", []any{"wafv2:*"}, "arn:aws:wafv2:us-east-1:123456789012:global/webacl/tenantforge-*/*"),
+		allow("NoResourceScope", []any{"cloudfront:CreateDistribution", "cloudfront:CreateOriginAccessControl", "cloudfront:CreateFunction",
+			"cloudfront:CreateResponseHeadersPolicy", "cloudfront:CreateCachePolicy",
+			"logs:PutQueryDefinition", "logs:DescribeQueryDefinitions", "logs:DeleteQueryDefinition", "logs:DescribeLogGroups",
+			"cloudtrail:DescribeTrails", "codestar-connections:CreateConnection", "codeconnections:CreateConnection"}, "*"),
+		cond(allow("SiloBoundary", []any{"iam:PutRolePermissionsBoundary"}, role("tenantforge-*")),
+			map[string]any{"StringEquals": map[string]any{"iam:PermissionsBoundary": "arn:aws:iam::123456789012:policy/tenantforge-dev-silo-boundary"}}),
+		allow("TrailBucket", []any{"s3:*"}, "arn:aws:s3:::audit-trail-*", "arn:aws:s3:::audit-trail-*/*"),
 		allow("BackendSecrets", []any{"secretsmanager:GetSecretValue"}, devTokenArn),
 		{"Sid": "NotThePipelinesOwnRoles", "Effect": "Deny",
 			"Action": []any{"iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:AttachRolePolicy", "iam:DetachRolePolicy",
@@ -306,9 +323,10 @@ func TestDeployRoleStatements(t *testing.T) {
 		"vpc", `{"enabled":true,"cidrBlock":"10.0.0.0/16","availabilityZones":2,"natGateways":"Single"}`,
 		"pulumiBackend", `{"url":"s3://acme-state/tf","passphraseSecretArn":"`+devTokenArn+`"}`), nil)
 	vpcStmts := stmts(t, find(t, vpc, typeRolePol, "cicd-deploy-policy"), "policy")
-	assert.Equal(t, []string{"OwnLogs", "ArtifactsAndCache", "ProjectRoles", "AttachApiGatewayLogging", "PassProjectRoles",
-		"Functions", "Tables", "Apis", "UserPools", "CreateUserPool", "LogGroups", "DescribeLogGroups", "Events", "Trail", "Buckets",
-		"Alarms", "Releases", "Pipeline", "Network", "BackendSecrets", "State", "NotThePipelinesOwnRoles"}, sids(vpcStmts))
+	assert.Equal(t, []string{"OwnLogs", "ArtifactsAndCache", "ProjectRoles", "AttachApiGatewayLogging", "PassProjectRoles", "ProjectManagedPolicies",
+		"Functions", "Tables", "Apis", "UserPools", "CreateUserPool", "LogGroups", "Events", "Trail", "Buckets",
+		"Alarms", "Dashboards", "Releases", "Pipeline", "Queues", "Site", "WebACL", "NoResourceScope", "SiloBoundary", "TrailBucket",
+		"Network", "BackendSecrets", "State", "NotThePipelinesOwnRoles"}, sids(vpcStmts))
 	for _, s := range vpcStmts {
 		switch s["Sid"] {
 		case "Network":
@@ -331,6 +349,7 @@ func TestNoWildcardAdminGrants(t *testing.T) {
 	recs := map[string]*mockcloud.Recording{
 		"dev":                run(t, "dev", stackConfig(t, "dev"), nil),
 		"dev with vpc":       run(t, "dev", stackConfig(t, "dev", "vpc", `{"enabled":true,"cidrBlock":"10.0.0.0/16","availabilityZones":2,"natGateways":"Single"}`), nil),
+		"dev, everything on": everythingOn(t),
 		"dev-tenant-example": run(t, "dev-tenant-example", stackConfig(t, "dev-tenant-example"), refs),
 	}
 	// Actions that are allowed on Resource "*": they have no resource-level
@@ -338,8 +357,15 @@ func TestNoWildcardAdminGrants(t *testing.T) {
 	starOK := map[string]bool{"xray:PutTraceSegments": true, "xray:PutTelemetryRecords": true, "cognito-idp:CreateUserPool": true, "cognito-idp:ListUserPools": true, "ec2:*": true, "ec2:DescribeAvailabilityZones": true,
 		// The usage function's readers: CloudWatch metric reads and Cost Explorer have no resources.
 		"cloudwatch:GetMetricData": true, "cloudwatch:ListMetrics": true, "ce:GetCostAndUsage": true,
-		// The tenant deployer's Logs Insights saved queries: no resource type.
-		"logs:PutQueryDefinition": true, "logs:DescribeQueryDefinitions": true, "logs:DeleteQueryDefinition": true}
+		// The tenant deployer's and the deploy role's (infra/deployerpolicy.go, infra/cicdpolicy.go, NoResourceScope and
+		// CostAllocationTag): CloudFront creates, Logs Insights query
+		// definitions, listing log groups and trails, creating a source
+		// connection, activating the cost allocation tag.
+		"cloudfront:CreateDistribution": true, "cloudfront:CreateOriginAccessControl": true, "cloudfront:CreateFunction": true,
+		"cloudfront:CreateResponseHeadersPolicy": true, "cloudfront:CreateCachePolicy": true,
+		"logs:PutQueryDefinition": true, "logs:DescribeQueryDefinitions": true, "logs:DeleteQueryDefinition": true, "logs:DescribeLogGroups": true,
+		"cloudtrail:DescribeTrails": true, "codestar-connections:CreateConnection": true, "codeconnections:CreateConnection": true,
+		"ce:UpdateCostAllocationTagsStatus": true, "ce:ListCostAllocationTags": true}
 	for name, rec := range recs {
 		for _, p := range rec.OfType(typeRolePol) {
 			for _, s := range stmts(t, p, "policy") {
