@@ -464,6 +464,28 @@ func TestTenantConfigIsAValidTenantStackWithThePlatformsTiers(t *testing.T) {
 	assert.Equal(t, 30, cfg.Identity.AuthorizerCacheSeconds)
 	assert.Equal(t, "myorg/tenantforge/dev", cfg.PlatformStack)
 
+	assert.Equal(t, "tenantforge", cfg.Observability.Namespace, "no namespace inherited: the default, as on the platform")
+
+	// A platform with its own metrics namespace: the silo stack's functions
+	// must emit there, or the platform's dashboard, alarms and daily usage
+	// records never see the silo tenant.
+	inherited, err := Inherit(map[string]string{
+		"tenantforge:tiers":         h.c.Settings.PlatformConfig["tenantforge:tiers"],
+		"tenantforge:observability": `{"namespace":"acme-prod","topTenants":5,"thresholds":{"api5xxPercent":0.5},"activateCostTag":true}`,
+	}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"tenantforge:tiers": h.c.Settings.PlatformConfig["tenantforge:tiers"], "tenantforge:observability.namespace": "acme-prod"}, inherited,
+		"only the namespace of the observability settings is shared (cost tag activation and the ranking are the platform's)")
+	h.c.Settings.PlatformConfig = inherited
+	flat, err = h.c.TenantConfig(rec)
+	require.NoError(t, err)
+	raw = assemble(t, flat)
+	cfg, err = infra.ParseConfig("tenantforge", h.c.StackName("acme"), func(k string) (string, bool) { v, ok := raw[k]; return v, ok })
+	require.NoError(t, err)
+	assert.Equal(t, "acme-prod", cfg.Observability.Namespace, "the silo tenant's metrics would land outside the platform's namespace")
+	_, err = Inherit(map[string]string{"tenantforge:tiers": "{}"}, []string{"tenantforge:tiers"})
+	assert.ErrorContains(t, err, "tenantforge:tiers is a secret")
+
 	h.c.Settings.PlatformConfig["tenantforge:tiers"] = `{"gold":{"deployment":"silo","rateLimit":1.5,"burstLimit":2,"quotaPerDay":100}}`
 	_, err = h.c.TenantConfig(rec)
 	assert.ErrorContains(t, err, "tenantforge:tiers.gold.rateLimit is 1.5", "a fractional rate would arrive as a string and fail later, less clearly")
