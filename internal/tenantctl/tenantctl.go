@@ -83,12 +83,14 @@ type Settings struct {
 
 // InheritedKeys are the platform stack's config keys a tenant stack must
 // share: the tiers (the tenant's tier is looked up there), what sizes the
-// silo functions, their logs and the authorizer cache, and the namespace
-// of the per-tenant metrics (the silo functions emit into it; the
-// platform's dashboard, alarms and daily usage function read it). A key
-// with a path ("tenantforge:observability.namespace") is one field of an
-// object.
-var InheritedKeys = []string{"tenantforge:tiers", "tenantforge:functions", "tenantforge:logRetentionDays", "tenantforge:identity", "tenantforge:observability.namespace"}
+// silo functions, their logs and the authorizer cache, the namespace of
+// the per-tenant metrics (the silo functions emit into it; the platform's
+// dashboard, alarms and daily usage function read it) and the CodeDeploy
+// configuration every release uses (the pipeline releases the silo stacks
+// too). A key with a path ("tenantforge:observability.namespace") is one
+// field of an object.
+var InheritedKeys = []string{"tenantforge:tiers", "tenantforge:functions", "tenantforge:logRetentionDays", "tenantforge:identity",
+	"tenantforge:observability.namespace", "tenantforge:cicd.canary"}
 
 // Inherit picks InheritedKeys out of the platform stack's config (top-level
 // keys, objects as JSON, as the program receives it; secretKeys are the

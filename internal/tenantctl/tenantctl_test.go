@@ -472,10 +472,12 @@ func TestTenantConfigIsAValidTenantStackWithThePlatformsTiers(t *testing.T) {
 	inherited, err := Inherit(map[string]string{
 		"tenantforge:tiers":         h.c.Settings.PlatformConfig["tenantforge:tiers"],
 		"tenantforge:observability": `{"namespace":"acme-prod","topTenants":5,"thresholds":{"api5xxPercent":0.5},"activateCostTag":true}`,
+		"tenantforge:cicd":          `{"repository":"acme/saas","branch":"main","approval":true,"canary":"CodeDeployDefault.LambdaLinear10PercentEvery10Minutes"}`,
 	}, nil)
 	require.NoError(t, err)
-	assert.Equal(t, map[string]string{"tenantforge:tiers": h.c.Settings.PlatformConfig["tenantforge:tiers"], "tenantforge:observability.namespace": "acme-prod"}, inherited,
-		"only the namespace of the observability settings is shared (cost tag activation and the ranking are the platform's)")
+	assert.Equal(t, map[string]string{"tenantforge:tiers": h.c.Settings.PlatformConfig["tenantforge:tiers"], "tenantforge:observability.namespace": "acme-prod",
+		"tenantforge:cicd.canary": "CodeDeployDefault.LambdaLinear10PercentEvery10Minutes"}, inherited,
+		"only the namespace of the observability settings and the canary of the pipeline's are shared (cost tag activation, the ranking and the pipeline are the platform's)")
 	h.c.Settings.PlatformConfig = inherited
 	flat, err = h.c.TenantConfig(rec)
 	require.NoError(t, err)
@@ -483,6 +485,8 @@ func TestTenantConfigIsAValidTenantStackWithThePlatformsTiers(t *testing.T) {
 	cfg, err = infra.ParseConfig("tenantforge", h.c.StackName("acme"), func(k string) (string, bool) { v, ok := raw[k]; return v, ok })
 	require.NoError(t, err)
 	assert.Equal(t, "acme-prod", cfg.Observability.Namespace, "the silo tenant's metrics would land outside the platform's namespace")
+	assert.Equal(t, "CodeDeployDefault.LambdaLinear10PercentEvery10Minutes", cfg.CICD.Canary, "the pipeline would release the silo tenant's functions with another canary than the platform's")
+	assert.False(t, cfg.CICD.PipelineEnabled(), "a tenant stack never builds a pipeline")
 	_, err = Inherit(map[string]string{"tenantforge:tiers": "{}"}, []string{"tenantforge:tiers"})
 	assert.ErrorContains(t, err, "tenantforge:tiers is a secret")
 
