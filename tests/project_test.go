@@ -25,7 +25,7 @@ func TestProjectFilePassesPulumisSchema(t *testing.T) {
 	assert.Equal(t, "tenantforge", proj.Name.String())
 	assert.Equal(t, "go", proj.Runtime.Name())
 	assert.NotEmpty(t, proj.Description)
-	for _, k := range []string{"environment", "tiers", "adminEmail", "web", "cicd", "tenant", "platformStack", "auditTrail", "vpc", "logRetentionDays", "identity", "functions", "pulumiBackend"} {
+	for _, k := range []string{"environment", "tiers", "adminEmail", "web", "cicd", "tenant", "platformStack", "auditTrail", "vpc", "logRetentionDays", "identity", "functions", "pulumiBackend", "observability"} {
 		item, ok := proj.Config[k]
 		if assert.True(t, ok, "config key %s is missing from Pulumi.yaml's schema", k) {
 			assert.NotEmpty(t, item.Description, "config key %s needs a description", k)
