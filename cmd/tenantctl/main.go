@@ -24,7 +24,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"slices"
 	"syscall"
 	"time"
 
@@ -187,16 +186,7 @@ func platformConfig(workdir, platformStack string) (map[string]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the platform stack's config (Pulumi.%s.yaml in -workdir %s), which tenant stacks inherit: %w", short, workdir, err)
 	}
-	out := map[string]string{}
-	for _, k := range tenantctl.InheritedKeys {
-		if slices.Contains(stack.SecretKeys, k) {
-			return nil, fmt.Errorf("platform config %s is a secret; tenant stacks inherit it in plaintext, so it must not be one", k)
-		}
-		if v, ok := stack.Config[k]; ok {
-			out[k] = v
-		}
-	}
-	return out, nil
+	return tenantctl.Inherit(stack.Config, stack.SecretKeys)
 }
 
 func fail(stderr io.Writer, err error) int {

@@ -44,6 +44,9 @@ func TestPlatformConfigComesFromThePlatformStackFile(t *testing.T) {
 		assert.Equal(t, "14", got["tenantforge:logRetentionDays"], "Pulumi.dev.yaml sets 14 days")
 		assert.Contains(t, got["tenantforge:tiers"], `"platinum"`)
 		assert.Contains(t, got, "tenantforge:functions", "a key the file leaves out comes from Pulumi.yaml's default")
+		assert.Equal(t, "tenantforge", got["tenantforge:observability.namespace"],
+			"silo stacks must emit their per-tenant metrics into the namespace the platform's dashboard and usage function read")
+		assert.Equal(t, "CodeDeployDefault.LambdaCanary10Percent5Minutes", got["tenantforge:cicd.canary"], "silo releases must use the platform's canary")
 	}
 	_, err = platformConfig("../..", "myorg/tenantforge/staging")
 	assert.ErrorContains(t, err, "Pulumi.staging.yaml", "the error must name the missing stack file")

@@ -440,9 +440,9 @@ func (b *Bus) Publish(_ context.Context, detailType string, detail any) error {
 	b.mu.Unlock()
 	if ev, ok := detail.(controlplane.TenantEvent); ok {
 		switch detailType {
-		case "TenantProvisioningRequested":
+		case controlplane.EventProvisioningRequested:
 			b.provision(ev)
-		case "TenantDeprovisioningRequested":
+		case controlplane.EventDeprovisioningRequested:
 			b.deprovision(ev)
 		}
 	}

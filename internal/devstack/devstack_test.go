@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -19,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenantforge/tenantforge/infra"
+	"github.com/tenantforge/tenantforge/shared/controlplane"
 	"github.com/tenantforge/tenantforge/shared/registry"
 	"github.com/tenantforge/tenantforge/shared/tenancy"
 )
@@ -230,4 +233,26 @@ func TestLateProvisioningDoesNotReviveAnOffboardedTenant(t *testing.T) {
 		_, err = s.Keys.Admit("gone-value", func(string) bool { return true })
 		assert.ErrorIs(t, err, ErrInvalidKey, "a late provisioning request brought back the API key of a tenant that was %s", status)
 	}
+}
+
+// make dev's local bus runs, for each lifecycle event that starts the
+// tenant deployer on AWS (infra.DeployerActions), the same tenantctl action
+// locally; other events are only kept. Not proven: what the local actions do
+// (TestSiloTenant* cover that).
+func TestLocalBusReactsToTheDeployersEvents(t *testing.T) {
+	var ran []string
+	b := &Bus{
+		provision:   func(ev controlplane.TenantEvent) { ran = append(ran, "provision "+ev.TenantID) },
+		deprovision: func(ev controlplane.TenantEvent) { ran = append(ran, "deprovision "+ev.TenantID) },
+	}
+	want := []string{}
+	for _, detailType := range slices.Sorted(maps.Keys(infra.DeployerActions)) {
+		require.NoError(t, b.Publish(context.Background(), detailType, controlplane.TenantEvent{TenantID: "t1"}))
+		want = append(want, infra.DeployerActions[detailType]+" t1")
+	}
+	for _, other := range []string{"TenantRegistered", controlplane.EventOffboarded} {
+		require.NoError(t, b.Publish(context.Background(), other, controlplane.TenantEvent{TenantID: "t1"}))
+	}
+	assert.Equal(t, want, ran, "under make dev a silo tenant would never be provisioned or removed as the deployer does on AWS")
+	assert.Len(t, b.Published(), len(infra.DeployerActions)+2)
 }

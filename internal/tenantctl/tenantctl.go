@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -81,9 +82,52 @@ type Settings struct {
 }
 
 // InheritedKeys are the platform stack's config keys a tenant stack must
-// share: the tiers (the tenant's tier is looked up there) and what sizes
-// the silo functions, their logs and the authorizer cache.
-var InheritedKeys = []string{"tenantforge:tiers", "tenantforge:functions", "tenantforge:logRetentionDays", "tenantforge:identity"}
+// share: the tiers (the tenant's tier is looked up there), what sizes the
+// silo functions, their logs and the authorizer cache, the namespace of
+// the per-tenant metrics (the silo functions emit into it; the platform's
+// dashboard, alarms and daily usage function read it) and the CodeDeploy
+// configuration every release uses (the pipeline releases the silo stacks
+// too). A key with a path ("tenantforge:observability.namespace") is one
+// field of an object.
+var InheritedKeys = []string{"tenantforge:tiers", "tenantforge:functions", "tenantforge:logRetentionDays", "tenantforge:identity",
+	"tenantforge:observability.namespace", "tenantforge:cicd.canary"}
+
+// Inherit picks InheritedKeys out of the platform stack's config (top-level
+// keys, objects as JSON, as the program receives it; secretKeys are the
+// keys the stack file keeps secret). A key the config lacks is left out.
+func Inherit(config map[string]string, secretKeys []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, k := range InheritedKeys {
+		top, path, nested := strings.Cut(k, ".")
+		if slices.Contains(secretKeys, top) {
+			return nil, fmt.Errorf("platform config %s is a secret; tenant stacks inherit it in plaintext, so it must not be one", top)
+		}
+		raw, ok := config[top]
+		if !ok {
+			continue
+		}
+		if !nested {
+			out[k] = raw
+			continue
+		}
+		var node any
+		if err := json.Unmarshal([]byte(raw), &node); err != nil {
+			return nil, fmt.Errorf("platform config %s is not a JSON object: %w", top, err)
+		}
+		for _, p := range strings.Split(path, ".") {
+			obj, _ := node.(map[string]any)
+			node = obj[p]
+		}
+		switch v := node.(type) {
+		case nil:
+		case string:
+			out[k] = v
+		default:
+			return nil, fmt.Errorf("platform config %s is %v; tenant stacks inherit it as a string", k, v)
+		}
+	}
+	return out, nil
+}
 
 // Retry is the policy for concurrent-update errors: Attempts tries, the
 // first wait Delay, doubling after each.

@@ -464,6 +464,32 @@ func TestTenantConfigIsAValidTenantStackWithThePlatformsTiers(t *testing.T) {
 	assert.Equal(t, 30, cfg.Identity.AuthorizerCacheSeconds)
 	assert.Equal(t, "myorg/tenantforge/dev", cfg.PlatformStack)
 
+	assert.Equal(t, "tenantforge", cfg.Observability.Namespace, "no namespace inherited: the default, as on the platform")
+
+	// A platform with its own metrics namespace: the silo stack's functions
+	// must emit there, or the platform's dashboard, alarms and daily usage
+	// records never see the silo tenant.
+	inherited, err := Inherit(map[string]string{
+		"tenantforge:tiers":         h.c.Settings.PlatformConfig["tenantforge:tiers"],
+		"tenantforge:observability": `{"namespace":"acme-prod","topTenants":5,"thresholds":{"api5xxPercent":0.5},"activateCostTag":true}`,
+		"tenantforge:cicd":          `{"repository":"acme/saas","branch":"main","approval":true,"canary":"CodeDeployDefault.LambdaLinear10PercentEvery10Minutes"}`,
+	}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"tenantforge:tiers": h.c.Settings.PlatformConfig["tenantforge:tiers"], "tenantforge:observability.namespace": "acme-prod",
+		"tenantforge:cicd.canary": "CodeDeployDefault.LambdaLinear10PercentEvery10Minutes"}, inherited,
+		"only the namespace of the observability settings and the canary of the pipeline's are shared (cost tag activation, the ranking and the pipeline are the platform's)")
+	h.c.Settings.PlatformConfig = inherited
+	flat, err = h.c.TenantConfig(rec)
+	require.NoError(t, err)
+	raw = assemble(t, flat)
+	cfg, err = infra.ParseConfig("tenantforge", h.c.StackName("acme"), func(k string) (string, bool) { v, ok := raw[k]; return v, ok })
+	require.NoError(t, err)
+	assert.Equal(t, "acme-prod", cfg.Observability.Namespace, "the silo tenant's metrics would land outside the platform's namespace")
+	assert.Equal(t, "CodeDeployDefault.LambdaLinear10PercentEvery10Minutes", cfg.CICD.Canary, "the pipeline would release the silo tenant's functions with another canary than the platform's")
+	assert.False(t, cfg.CICD.PipelineEnabled(), "a tenant stack never builds a pipeline")
+	_, err = Inherit(map[string]string{"tenantforge:tiers": "{}"}, []string{"tenantforge:tiers"})
+	assert.ErrorContains(t, err, "tenantforge:tiers is a secret")
+
 	h.c.Settings.PlatformConfig["tenantforge:tiers"] = `{"gold":{"deployment":"silo","rateLimit":1.5,"burstLimit":2,"quotaPerDay":100}}`
 	_, err = h.c.TenantConfig(rec)
 	assert.ErrorContains(t, err, "tenantforge:tiers.gold.rateLimit is 1.5", "a fractional rate would arrive as a string and fail later, less clearly")

@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/tenantforge/tenantforge/internal/plannedenv"
 )
 
 func TestSetupNamesMissingSettings(t *testing.T) {
@@ -38,4 +40,11 @@ func TestSetupBuildsTheAuthorizer(t *testing.T) {
 	a, err := setup(context.Background())
 	require.NoError(t, err)
 	assert.NotNil(t, a)
+}
+
+// The function starts with exactly the environment the repo's stacks give
+// it, and reads every variable they set. Not proven: that the values name
+// real resources (the plan's are synthesised).
+func TestSetupTakesThePlannedEnvironment(t *testing.T) {
+	plannedenv.Check(t, "../..", "authorizer", func() error { _, err := setup(context.Background()); return err })
 }

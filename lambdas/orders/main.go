@@ -11,12 +11,12 @@ import (
 	"github.com/tenantforge/tenantforge/shared/usage"
 )
 
-func main() {
-	app.Serve("orders", func() (*httpx.Router, error) {
-		s, err := app.StoreFromEnv(context.Background())
-		if err != nil {
-			return nil, err
-		}
-		return app.NewOrders(s, app.Logger(), usage.NewReporter("")), nil
-	})
+func main() { app.Serve("orders", setup) }
+
+func setup() (*httpx.Router, error) {
+	s, err := app.StoreFromEnv(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	return app.NewOrders(s, app.Logger(), usage.NewReporter("")), nil
 }

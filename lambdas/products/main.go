@@ -11,12 +11,12 @@ import (
 	"github.com/tenantforge/tenantforge/shared/usage"
 )
 
-func main() {
-	app.Serve("products", func() (*httpx.Router, error) {
-		s, err := app.StoreFromEnv(context.Background())
-		if err != nil {
-			return nil, err
-		}
-		return app.NewProducts(s, app.Logger(), usage.NewReporter("")), nil
-	})
+func main() { app.Serve("products", setup) }
+
+func setup() (*httpx.Router, error) {
+	s, err := app.StoreFromEnv(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	return app.NewProducts(s, app.Logger(), usage.NewReporter("")), nil
 }

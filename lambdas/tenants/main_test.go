@@ -5,6 +5,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/tenantforge/tenantforge/internal/plannedenv"
 )
 
 func TestSetup(t *testing.T) {
@@ -30,4 +32,11 @@ func TestSetup(t *testing.T) {
 	r, err := setup()
 	require.NoError(t, err)
 	assert.Equal(t, "tenants", r.Service)
+}
+
+// The function starts with exactly the environment the repo's stacks give
+// it, and reads every variable they set. Not proven: that the values name
+// real resources (the plan's are synthesised).
+func TestSetupTakesThePlannedEnvironment(t *testing.T) {
+	plannedenv.Check(t, "../..", "tenants", func() error { _, err := setup(); return err })
 }

@@ -5,6 +5,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/tenantforge/tenantforge/internal/plannedenv"
 )
 
 func TestSetupNamesWhatIsMissing(t *testing.T) {
@@ -22,4 +24,11 @@ func TestSetupNamesWhatIsMissing(t *testing.T) {
 	job, err := setup()
 	require.NoError(t, err)
 	assert.Equal(t, "u", job.Store.Table)
+}
+
+// The function starts with exactly the environment the repo's stacks give
+// it, and reads every variable they set. Not proven: that the values name
+// real resources (the plan's are synthesised).
+func TestSetupTakesThePlannedEnvironment(t *testing.T) {
+	plannedenv.Check(t, "../..", "usage", func() error { _, err := setup(); return err })
 }

@@ -232,8 +232,8 @@ func (r *Registrar) Register(ctx context.Context, in Registration) (*registry.Re
 		return fail("publishing TenantRegistered", err)
 	}
 	if plan.Deployment == tenancy.DeploymentSilo {
-		if err := r.Events.Publish(ctx, "TenantProvisioningRequested", ev); err != nil {
-			return fail("publishing TenantProvisioningRequested", err)
+		if err := r.Events.Publish(ctx, EventProvisioningRequested, ev); err != nil {
+			return fail("publishing "+EventProvisioningRequested, err)
 		}
 	}
 	return rec, nil
