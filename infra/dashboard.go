@@ -27,6 +27,9 @@ type DashboardSpec struct {
 	// APIs are API Gateway API names (ApiName dimension) of stage StageName.
 	APIs      []string
 	Functions []string
+	// LogGroups are the functions' log groups, whose request lines give
+	// per-tenant latency percentiles (metric queries have no percentiles).
+	LogGroups []string
 	Tables    []string
 	// ProvisionedRule and ProvisioningFailedRule are EventBridge rule names
 	// whose MatchedEvents count provisioning outcomes (platform stack only:
@@ -104,6 +107,15 @@ func DashboardBody(s DashboardSpec) (string, error) {
 		top("Top tenants by 4xx", "SUM", obs.MetricClientErrors, usageDims...),
 		top("Top tenants by 5xx", "SUM", obs.MetricServerErrors, usageDims...),
 		top("Top tenants by latency (max ms)", "MAX", obs.MetricLatency, usageDims...))
+	if len(s.LogGroups) > 0 {
+		// Metrics Insights has no percentiles: a tenant's p50/p99 come
+		// from the request lines in the functions' logs.
+		widgets = append(widgets, widget{Type: "log", X: 0, Y: y, Width: 24, Height: 6, Properties: map[string]any{
+			"title": fmt.Sprintf("Top %d tenants by p99 latency (ms, request logs)", s.TopTenants), "region": s.Region, "view": "table",
+			"query": TenantLatencyQuery(s.LogGroups, s.TopTenants),
+		}})
+		y += 6
+	}
 	row(top("Top tenants by throttles (429)", "SUM", MetricAPIThrottles, obs.DimTenant, obs.DimTier),
 		top("Top tenants by items written", "SUM", obs.MetricItemsWritten, usageDims...),
 		top("Top tenants by write capacity", "SUM", obs.MetricWriteCapacity, usageDims...),
@@ -151,4 +163,19 @@ func DashboardBody(s DashboardSpec) (string, error) {
 
 	b, err := json.Marshal(map[string]any{"widgets": widgets})
 	return string(b), err
+}
+
+// TenantLatencyQuery is the Logs Insights query of the dashboard's
+// per-tenant latency table: p50 and p99 of each tenant's requests in the
+// given log groups, slowest first.
+func TenantLatencyQuery(logGroups []string, top int) string {
+	var b strings.Builder
+	for _, g := range logGroups {
+		fmt.Fprintf(&b, "SOURCE '%s' | ", g)
+	}
+	fmt.Fprintf(&b, `filter msg = "request" and ispresent(tenant_id)
+| stats pct(latency_ms, 50) as p50_ms, pct(latency_ms, 99) as p99_ms, count(*) as requests by tenant_id, tier
+| sort p99_ms desc
+| limit %d`, top)
+	return b.String()
 }

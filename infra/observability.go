@@ -283,6 +283,7 @@ func NewObservability(ctx *pulumi.Context, name string, args *ObservabilityArgs,
 	for _, key := range sortedKeys(args.Functions) {
 		fn := args.Functions[key]
 		spec.Functions = append(spec.Functions, fn.Name)
+		spec.LogGroups = append(spec.LogGroups, fn.LogGroupName)
 		logGroups = append(logGroups, fn.LogGroup)
 	}
 	for _, api := range args.APIs {

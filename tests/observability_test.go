@@ -281,3 +281,31 @@ func TestDashboardFollowsTheStacksOwnPipeline(t *testing.T) {
 	assert.Equal(t, map[string]any{"pipeline": []any{name}, "state": []any{"FAILED"}}, pattern["detail"],
 		"failed runs of the stack's own pipeline would go uncounted")
 }
+
+// The dashboard's per-tenant latency table reads every function's request
+// lines: the fields it uses are those shared/httpx logs on each request
+// (msg "request", tenant_id, tier, latency_ms; asserted in shared/obs and
+// shared/app tests). Not proven here: that Logs Insights runs the query.
+func TestDashboardShowsPerTenantLatencyPercentiles(t *testing.T) {
+	rec := run(t, "dev", stackConfig(t, "dev"), nil)
+	var body struct {
+		Widgets []struct {
+			Type       string         `json:"type"`
+			Properties map[string]any `json:"properties"`
+		} `json:"widgets"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(find(t, rec, typeDashboard, "observability-dashboard").Input("dashboardBody").(string)), &body))
+	var queries []string
+	for _, w := range body.Widgets {
+		if w.Type == "log" {
+			queries = append(queries, w.Properties["query"].(string))
+		}
+	}
+	require.Len(t, queries, 1, "the dashboard has no per-tenant latency percentiles")
+	for _, fn := range rec.OfType(typeLambda) {
+		assert.Contains(t, queries[0], "SOURCE '/aws/lambda/"+fn.Input("name").(string)+"'", "tenants of %s are missing from the latency table", fn.Name)
+	}
+	for _, field := range []string{`msg = "request"`, "pct(latency_ms, 50)", "pct(latency_ms, 99)", "by tenant_id, tier", "limit 10"} {
+		assert.Contains(t, queries[0], field)
+	}
+}
