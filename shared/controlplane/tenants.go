@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/aws/smithy-go"
@@ -86,15 +85,11 @@ func tenantErrors(err error) *httpx.Error {
 func (t *Tenants) Router(logger *slog.Logger) *httpx.Router {
 	r := &httpx.Router{Service: "tenants", Logger: logger, Mappers: []httpx.Mapper{tenantErrors}, Permitted: tenancy.Allowed}
 	r.Handle("GET", "/tenants", func(ctx context.Context, req *httpx.Request) (httpx.Response, error) {
-		limit := 20
-		if raw, ok := req.Query["limit"]; ok {
-			n, err := strconv.Atoi(raw)
-			if err != nil || n < 1 || n > 100 {
-				return httpx.Response{}, httpx.Invalid(map[string]string{"limit": "must be a whole number from 1 to 100"})
-			}
-			limit = n
+		limit, next, err := req.Page()
+		if err != nil {
+			return httpx.Response{}, err
 		}
-		recs, next, err := t.Registry.List(ctx, limit, req.Query["next"])
+		recs, next, err := t.Registry.List(ctx, limit, next)
 		if err != nil {
 			return httpx.Response{}, err
 		}

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/mail"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -221,19 +220,15 @@ func tenantRole(raw string) (tenancy.Role, error) {
 }
 
 func (u *Users) list(ctx context.Context, req *httpx.Request) (httpx.Response, error) {
-	limit := 20
-	if raw, ok := req.Query["limit"]; ok {
-		n, err := strconv.Atoi(raw)
-		if err != nil || n < 1 || n > 100 {
-			return httpx.Response{}, httpx.Invalid(map[string]string{"limit": "must be a whole number from 1 to 100"})
-		}
-		limit = n
+	limit, next, err := req.Page()
+	if err != nil {
+		return httpx.Response{}, err
 	}
 	rec, err := u.tenant(ctx, req)
 	if err != nil {
 		return httpx.Response{}, err
 	}
-	entries, next, err := u.Registry.ListUsers(ctx, rec.TenantID, limit, req.Query["next"])
+	entries, next, err := u.Registry.ListUsers(ctx, rec.TenantID, limit, next)
 	if err != nil {
 		return httpx.Response{}, err
 	}
