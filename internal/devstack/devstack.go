@@ -105,7 +105,6 @@ type Stack struct {
 	tables    []Table
 	stop      chan struct{}
 	done      sync.WaitGroup
-	refusals  []string
 	closeOnce sync.Once
 }
 
@@ -194,11 +193,7 @@ func Start(ctx context.Context, opts Options) (s *Stack, err error) {
 		return s, err
 	}
 	mux := http.NewServeMux()
-	cg, err := newCognitoGuard(s.cognito.URL, spec.Pool.WriteAttrs, spec.Pool.AdminOnly, func(op, reason string) {
-		s.mu.Lock()
-		s.refusals = append(s.refusals, op+": "+reason)
-		s.mu.Unlock()
-	})
+	cg, err := newCognitoGuard(s.cognito.URL, spec.Pool.WriteAttrs, spec.Pool.AdminOnly)
 	if err != nil {
 		return s, err
 	}
@@ -615,13 +610,6 @@ func (s *Stack) restoreTenants(ctx context.Context) error {
 		}
 		next = after
 	}
-}
-
-// Refusals lists what the Cognito guard refused.
-func (s *Stack) Refusals() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.refusals)
 }
 
 // Snapshot writes the tables to the data directory now.
