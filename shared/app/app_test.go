@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -27,6 +26,7 @@ import (
 	"github.com/tenantforge/tenantforge/internal/localdynamo"
 	"github.com/tenantforge/tenantforge/shared/httpx"
 	"github.com/tenantforge/tenantforge/shared/obs"
+	"github.com/tenantforge/tenantforge/shared/obs/obstest"
 	"github.com/tenantforge/tenantforge/shared/store"
 	"github.com/tenantforge/tenantforge/shared/tenancy"
 	"github.com/tenantforge/tenantforge/shared/tvm"
@@ -386,36 +386,11 @@ func TestRequestsAreLoggedAndMeteredPerTenant(t *testing.T) {
 	assert.Greater(t, orders["Latency"], 0.0, "one request, one latency sample")
 }
 
-// xrayDaemon stands in for the X-Ray daemon: it collects the subsegments
-// the functions send over UDP.
-type xrayDaemon struct {
-	conn *net.UDPConn
-}
-
-func (d *xrayDaemon) collect(t *testing.T, n int) []map[string]any {
-	t.Helper()
-	var out []map[string]any
-	buf := make([]byte, 65536)
-	for len(out) < n {
-		require.NoError(t, d.conn.SetReadDeadline(time.Now().Add(2*time.Second)))
-		k, err := d.conn.Read(buf)
-		require.NoError(t, err, "the daemon got %d subsegments, want %d", len(out), n)
-		_, body, _ := strings.Cut(string(buf[:k]), "\n")
-		var doc map[string]any
-		require.NoError(t, json.Unmarshal([]byte(body), &doc))
-		out = append(out, doc)
-	}
-	return out
-}
-
 // What this does not prove: that X-Ray accepts the documents (the daemon
 // is a UDP listener); it proves what the functions send it.
 func TestARequestIsTracedWithItsTenantDownToDynamoDB(t *testing.T) {
-	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	require.NoError(t, err)
-	defer conn.Close()
-	daemon := &xrayDaemon{conn: conn}
-	tracer := obs.NewTracer(conn.LocalAddr().String())
+	daemon := obstest.NewDaemon(t)
+	tracer := obs.NewTracer(daemon.Addr())
 
 	local := localdynamo.Start(nil)
 	t.Cleanup(local.Close)
@@ -433,7 +408,7 @@ func TestARequestIsTracedWithItsTenantDownToDynamoDB(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 201, resp.StatusCode, resp.Body)
 
-	segs := daemon.collect(t, 2) // the PutItem, then the handler
+	segs := daemon.Collect(t, 2) // the PutItem, then the handler
 	put, handler := segs[0], segs[1]
 	assert.Equal(t, "products", handler["name"])
 	assert.Equal(t, "53995c3f42cd8ad8", handler["parent_id"], "the handler must hang under Lambda's function segment")
