@@ -72,26 +72,9 @@ type env struct {
 	accesses []access
 	// logs are the functions' log lines; meter is the usage extension the
 	// routers report to, flushing into metrics.
-	logs    *syncBuffer
+	logs    *obstest.Sink
 	meter   *usage.Extension
-	metrics *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) lines() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return strings.Split(strings.TrimSpace(s.b.String()), "\n")
+	metrics *obstest.Sink
 }
 
 // withCapacity adds what DynamoDB reports when asked for consumed capacity
@@ -129,7 +112,7 @@ func withCapacity(next http.Handler) http.Handler {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{sts: &stsStandIn{}, logs: &syncBuffer{}, metrics: &syncBuffer{}}
+	e := &env{sts: &stsStandIn{}, logs: &obstest.Sink{}, metrics: &obstest.Sink{}}
 	e.meter = &usage.Extension{Out: e.metrics, Namespace: "tenantforge-test"}
 	extension := httptest.NewServer(e.meter)
 	t.Cleanup(extension.Close)
@@ -348,7 +331,7 @@ func TestRequestsAreLoggedAndMeteredPerTenant(t *testing.T) {
 	require.Equal(t, 404, status)
 
 	// One JSON log line per request with who, what, outcome and timing.
-	logs := e.logs.lines()
+	logs := e.logs.Lines()
 	require.Len(t, logs, 4, "every request must log exactly one line")
 	var first map[string]any
 	require.NoError(t, json.Unmarshal([]byte(logs[0]), &first))
@@ -366,7 +349,7 @@ func TestRequestsAreLoggedAndMeteredPerTenant(t *testing.T) {
 	// The extension's flush: valid EMF, per tenant and service.
 	require.NoError(t, e.meter.Flush())
 	byKey := map[string]map[string]any{}
-	for _, l := range e.metrics.lines() {
+	for _, l := range e.metrics.Lines() {
 		require.NoError(t, obs.ValidateEMF([]byte(l)), "CloudWatch would drop this metric line: %s", l)
 		var doc map[string]any
 		require.NoError(t, json.Unmarshal([]byte(l), &doc))

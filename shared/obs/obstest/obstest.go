@@ -1,12 +1,15 @@
-// Package obstest is a stand-in X-Ray daemon for tests: a UDP listener that
-// reads the subsegments the functions send (shared/obs). It does not prove
-// that X-Ray accepts them; it shows what the functions send.
+// Package obstest holds what tests of the functions' telemetry
+// (shared/obs) listen with: a stand-in X-Ray daemon, a UDP listener that
+// reads the subsegments the functions send (it does not prove that X-Ray
+// accepts them), and a Sink for the lines they log or emit.
 package obstest
 
 import (
+	"bytes"
 	"encoding/json"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -58,4 +61,25 @@ func (d *Daemon) Collect(t testing.TB, n int) []map[string]any {
 		out = append(out, d.Next(t, "the daemon got %d subsegments, want %d", len(out), n))
 	}
 	return out
+}
+
+// Sink collects what functions write (log lines, metric documents); it is
+// safe for concurrent writers.
+type Sink struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *Sink) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+// Lines returns what was written so far, one element per line ([""] when
+// nothing was).
+func (s *Sink) Lines() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return strings.Split(strings.TrimSpace(s.b.String()), "\n")
 }
