@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tenantforge/tenantforge/shared/obs"
 	"github.com/tenantforge/tenantforge/shared/tenancy"
 )
 
@@ -206,7 +207,7 @@ type AlarmThresholds struct {
 // none; Pulumi.yaml declares the same.
 func DefaultObservability() ObservabilityConfig {
 	return ObservabilityConfig{
-		Namespace:  "tenantforge",
+		Namespace:  obs.DefaultNamespace, // what the functions emit into when unset
 		TopTenants: 10,
 		Thresholds: AlarmThresholds{API5xxPercent: 1, P99LatencyMs: 2000, FunctionErrors: 0, FunctionThrottles: 0,
 			DynamoDBThrottles: 0, RegistrationFailures: 0, ProvisioningFailures: 0},
