@@ -73,10 +73,7 @@ func newGateway(name, apiID, region string, def []byte, functions map[string]Fun
 	if err != nil {
 		return nil, err
 	}
-	routes, err := apidef.Routes(def)
-	if err != nil {
-		return nil, err
-	}
+	routes := apidef.RoutesOf(doc)
 	g := &Gateway{Name: name, APIID: apiID, Stage: "api", Region: region, functions: functions, authorizer: authz, keys: keys, plans: plans, recorder: rec,
 		responses: map[string]gatewayResponse{}}
 	if gr, ok := doc["x-amazon-apigateway-gateway-responses"].(map[string]any); ok {
