@@ -401,35 +401,28 @@ func TestPipelineRolesInTheIAMSimulator(t *testing.T) {
 	bucket := find(t, rec, typeBucket, "cicd-artifacts").Output("arn").(string)
 	fn := find(t, rec, typeLambda, "pool-products").Output("arn").(string)
 	table := find(t, rec, typeTable, "shared-registry").Output("arn").(string)
-	req := func(principal, action, res string, ctx map[string]any) map[string]any {
-		if ctx == nil {
-			ctx = map[string]any{}
-		}
-		return map[string]any{"action": action, "principal": principal,
-			"resource": map[string]any{"accountId": account, "resource": res}, "contextVariables": ctx}
-	}
 	c := func(name, want string, policies []any, r map[string]any) simCase {
 		return simCase{Name: name, want: want, Simulation: map[string]any{"identityPolicies": policies, "request": r}}
 	}
 	otherRole := "arn:aws:iam::123456789012:role/someone-elses-role"
 	simulate(t, []simCase{
-		c("build reads the source artifact", "Allowed", build, req(buildRole, "s3:GetObject", bucket+"/tenantforge-dev-pipe/source/abc.zip", nil)),
-		c("build updates a function", "ImplicitlyDenied", build, req(buildRole, "lambda:UpdateFunctionCode", fn, nil)),
-		c("build creates a role", "ImplicitlyDenied", build, req(buildRole, "iam:CreateRole", "arn:aws:iam::123456789012:role/tenantforge-x", nil)),
-		c("build deletes a table", "ImplicitlyDenied", build, req(buildRole, "dynamodb:DeleteTable", table, nil)),
-		c("deploy updates a project function", "Allowed", deploy, req(deployRole, "lambda:UpdateFunctionCode", fn, nil)),
-		c("deploy updates another project's function", "ImplicitlyDenied", deploy, req(deployRole, "lambda:UpdateFunctionCode", "arn:aws:lambda:eu-west-1:123456789012:function:billing-api", nil)),
-		c("deploy writes a project role's policy", "Allowed", deploy, req(deployRole, "iam:PutRolePolicy", "arn:aws:iam::123456789012:role/tenantforge-dev-pool-products-role", nil)),
-		c("deploy writes its own role's policy", "ExplicitlyDenied", deploy, req(deployRole, "iam:PutRolePolicy", deployRole, nil)),
-		c("deploy writes another role's policy", "ImplicitlyDenied", deploy, req(deployRole, "iam:PutRolePolicy", otherRole, nil)),
-		c("deploy attaches AdministratorAccess", "ImplicitlyDenied", deploy, req(deployRole, "iam:AttachRolePolicy", "arn:aws:iam::123456789012:role/tenantforge-dev-x",
+		c("build reads the source artifact", "Allowed", build, simRequest(buildRole, "s3:GetObject", bucket+"/tenantforge-dev-pipe/source/abc.zip", nil)),
+		c("build updates a function", "ImplicitlyDenied", build, simRequest(buildRole, "lambda:UpdateFunctionCode", fn, nil)),
+		c("build creates a role", "ImplicitlyDenied", build, simRequest(buildRole, "iam:CreateRole", "arn:aws:iam::123456789012:role/tenantforge-x", nil)),
+		c("build deletes a table", "ImplicitlyDenied", build, simRequest(buildRole, "dynamodb:DeleteTable", table, nil)),
+		c("deploy updates a project function", "Allowed", deploy, simRequest(deployRole, "lambda:UpdateFunctionCode", fn, nil)),
+		c("deploy updates another project's function", "ImplicitlyDenied", deploy, simRequest(deployRole, "lambda:UpdateFunctionCode", "arn:aws:lambda:eu-west-1:123456789012:function:billing-api", nil)),
+		c("deploy writes a project role's policy", "Allowed", deploy, simRequest(deployRole, "iam:PutRolePolicy", "arn:aws:iam::123456789012:role/tenantforge-dev-pool-products-role", nil)),
+		c("deploy writes its own role's policy", "ExplicitlyDenied", deploy, simRequest(deployRole, "iam:PutRolePolicy", deployRole, nil)),
+		c("deploy writes another role's policy", "ImplicitlyDenied", deploy, simRequest(deployRole, "iam:PutRolePolicy", otherRole, nil)),
+		c("deploy attaches AdministratorAccess", "ImplicitlyDenied", deploy, simRequest(deployRole, "iam:AttachRolePolicy", "arn:aws:iam::123456789012:role/tenantforge-dev-x",
 			map[string]any{"iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess"})),
-		c("deploy passes a project role to Lambda", "Allowed", deploy, req(deployRole, "iam:PassRole", "arn:aws:iam::123456789012:role/tenantforge-dev-pool-products-role",
+		c("deploy passes a project role to Lambda", "Allowed", deploy, simRequest(deployRole, "iam:PassRole", "arn:aws:iam::123456789012:role/tenantforge-dev-pool-products-role",
 			map[string]any{"iam:PassedToService": "lambda.amazonaws.com"})),
-		c("deploy passes a project role to EC2", "ImplicitlyDenied", deploy, req(deployRole, "iam:PassRole", "arn:aws:iam::123456789012:role/tenantforge-dev-pool-products-role",
+		c("deploy passes a project role to EC2", "ImplicitlyDenied", deploy, simRequest(deployRole, "iam:PassRole", "arn:aws:iam::123456789012:role/tenantforge-dev-pool-products-role",
 			map[string]any{"iam:PassedToService": "ec2.amazonaws.com"})),
-		c("deploy creates a user", "ImplicitlyDenied", deploy, req(deployRole, "iam:CreateUser", "arn:aws:iam::123456789012:user/intruder", nil)),
-		c("deploy starts a CodeDeploy release", "Allowed", deploy, req(deployRole, "codedeploy:CreateDeployment",
+		c("deploy creates a user", "ImplicitlyDenied", deploy, simRequest(deployRole, "iam:CreateUser", "arn:aws:iam::123456789012:user/intruder", nil)),
+		c("deploy starts a CodeDeploy release", "Allowed", deploy, simRequest(deployRole, "codedeploy:CreateDeployment",
 			"arn:aws:codedeploy:eu-west-1:123456789012:deploymentgroup:tenantforge-dev-pool-release/pool-products", nil)),
 	})
 }

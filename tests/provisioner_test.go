@@ -286,12 +286,8 @@ func TestDeployerRoleCannotTouchThePlatformsTables(t *testing.T) {
 	tenantTable := "arn:aws:dynamodb:eu-west-1:" + account + ":table/tenantforge-dev-tenant-t0a1-data"
 	var cases []simCase
 	add := func(name, want, action, resource string, ctx map[string]any) {
-		if ctx == nil {
-			ctx = map[string]any{}
-		}
 		cases = append(cases, simCase{Name: name, want: want, Simulation: map[string]any{"identityPolicies": policies,
-			"request": map[string]any{"action": action, "principal": principal,
-				"resource": map[string]any{"accountId": account, "resource": resource}, "contextVariables": ctx}}})
+			"request": simRequest(principal, action, resource, ctx)}})
 	}
 	for _, table := range []string{registry, pooled} {
 		for _, action := range []string{"dynamodb:DeleteTable", "dynamodb:UpdateTable", "dynamodb:CreateTable", "dynamodb:UpdateContinuousBackups", "dynamodb:Scan", "dynamodb:Query", "dynamodb:DeleteItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"} {
@@ -464,19 +460,17 @@ func TestSiloRolesCarryThePlatformsBoundary(t *testing.T) {
 			}
 			cases = append(cases, simCase{Name: fmt.Sprintf("silo role %s: %s on %s is outside the boundary, so it fails at run time", role.Name, g[0], g[1]),
 				want: "Allowed", Simulation: map[string]any{"identityPolicies": identity, "permissionBoundaryPolicies": boundary,
-					"request": map[string]any{"action": g[0], "principal": role.Output("arn"),
-						"resource": map[string]any{"accountId": account, "resource": g[1]}, "contextVariables": map[string]any{}}}})
+					"request": simRequest(role.Output("arn").(string), g[0], g[1], nil)}})
 		}
 	}
 	// A policy granting everything CodeDeploy's managed policy has, on
 	// every resource, is cut down to the tenant stacks by the boundary.
 	wide := []any{map[string]any{"name": "wide", "policy": map[string]any{"Version": "2012-10-17", "Statement": []any{
 		map[string]any{"Effect": "Allow", "Action": anyOf(managed), "Resource": "*"}}}}}
-	codedeploy := find(t, rec, typeRole, "silo-release-role").Output("arn")
+	codedeploy := find(t, rec, typeRole, "silo-release-role").Output("arn").(string)
 	capped := func(name, want, action, resource string) {
 		cases = append(cases, simCase{Name: name, want: want, Simulation: map[string]any{"identityPolicies": wide, "permissionBoundaryPolicies": boundary,
-			"request": map[string]any{"action": action, "principal": codedeploy,
-				"resource": map[string]any{"accountId": account, "resource": resource}, "contextVariables": map[string]any{}}}})
+			"request": simRequest(codedeploy, action, resource, nil)}})
 	}
 	lambdaArn := "arn:aws:lambda:eu-west-1:123456789012:function:"
 	capped("silo CodeDeploy role moves its tenant's alias", "Allowed", "lambda:UpdateAlias", lambdaArn+"tenantforge-dev-tenant-example-silo-orders:live")
