@@ -524,23 +524,7 @@ func TestBuildspecs(t *testing.T) {
 	require.NotNil(t, sdkVersion)
 	makeCall := regexp.MustCompile(`\bmake\s+([a-z][a-z0-9-]*)`)
 	for _, file := range []string{infra.BuildSpecBuild, infra.BuildSpecDeploy} {
-		raw, err := os.ReadFile(filepath.Join(repoRoot, file))
-		require.NoError(t, err, "the pipeline's project points at %s", file)
-		var spec struct {
-			Version string `yaml:"version"`
-			Env     struct {
-				Variables map[string]string `yaml:"variables"`
-			} `yaml:"env"`
-			Phases map[string]struct {
-				Commands []string `yaml:"commands"`
-			} `yaml:"phases"`
-			Reports   map[string]map[string]any `yaml:"reports"`
-			Artifacts map[string]any            `yaml:"artifacts"`
-			Cache     struct {
-				Paths []string `yaml:"paths"`
-			} `yaml:"cache"`
-		}
-		require.NoError(t, yaml.Unmarshal(raw, &spec), "%s must be YAML", file)
+		spec, _ := readBuildspec(t, file, "the pipeline's project")
 		assert.Equal(t, "0.2", spec.Version, "%s: buildspec version 0.2 keeps one shell across commands", file)
 		assert.Equal(t, string(goVersion[1]), spec.Env.Variables["GO_VERSION"], "%s must install go.mod's Go", file)
 		assert.Equal(t, string(sdkVersion[1]), spec.Env.Variables["PULUMI_VERSION"], "%s must install the Pulumi CLI of go.mod's SDK", file)
@@ -664,4 +648,31 @@ func TestPipelineAndReleaseRejectBadArgs(t *testing.T) {
 	})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "DeploymentConfig")
+}
+
+// buildspec is the part of a CodeBuild buildspec the tests read.
+type buildspec struct {
+	Version string `yaml:"version"`
+	Env     struct {
+		Variables map[string]string `yaml:"variables"`
+	} `yaml:"env"`
+	Phases map[string]struct {
+		Commands []string `yaml:"commands"`
+	} `yaml:"phases"`
+	Reports   map[string]map[string]any `yaml:"reports"`
+	Artifacts map[string]any            `yaml:"artifacts"`
+	Cache     struct {
+		Paths []string `yaml:"paths"`
+	} `yaml:"cache"`
+}
+
+// readBuildspec reads the buildspec file (relative to the repository) that
+// project points at, parsed and as text.
+func readBuildspec(t *testing.T, file, project string) (buildspec, string) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(repoRoot, file))
+	require.NoError(t, err, "%s points at %s", project, file)
+	var spec buildspec
+	require.NoError(t, yaml.Unmarshal(raw, &spec), "%s must be YAML", file)
+	return spec, string(raw)
 }

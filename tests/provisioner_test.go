@@ -3,15 +3,12 @@ package tests
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"gopkg.in/yaml.v3"
 
 	"github.com/tenantforge/tenantforge/infra"
 	"github.com/tenantforge/tenantforge/shared/controlplane"
@@ -358,18 +355,7 @@ func TestNoDeployerWithoutARepository(t *testing.T) {
 // by the event, and records a failure in the registry. Not proven: that it
 // runs in CodeBuild (no AWS here).
 func TestDeployerBuildspec(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join(repoRoot, infra.DeployerBuildspec))
-	require.NoError(t, err, "the project points at %s", infra.DeployerBuildspec)
-	var spec struct {
-		Version string `yaml:"version"`
-		Env     struct {
-			Variables map[string]string `yaml:"variables"`
-		} `yaml:"env"`
-		Phases map[string]struct {
-			Commands []string `yaml:"commands"`
-		} `yaml:"phases"`
-	}
-	require.NoError(t, yaml.Unmarshal(raw, &spec))
+	spec, raw := readBuildspec(t, infra.DeployerBuildspec, "the tenant deployer's project")
 	assert.Equal(t, "0.2", spec.Version)
 	assert.Regexp(t, `^\d+\.\d+\.\d+$`, spec.Env.Variables["PULUMI_VERSION"], "the Pulumi CLI must be pinned")
 	assert.Regexp(t, `^\d+\.\d+(\.\d+)?$`, spec.Env.Variables["GO_VERSION"], "Go must be pinned")
@@ -381,7 +367,7 @@ func TestDeployerBuildspec(t *testing.T) {
 	assert.Contains(t, joined("build"), `pulumi login ${PULUMI_BACKEND_URL:+"$PULUMI_BACKEND_URL"}`, "a failed login must reach post_build, which records it")
 	assert.Contains(t, joined("post_build"), "CODEBUILD_BUILD_SUCCEEDING")
 	assert.Contains(t, joined("post_build"), "build/tenantctl fail", "a failed build must mark the tenant provisioning_failed")
-	assert.NotContains(t, string(raw), "PULUMI_ACCESS_TOKEN=", "secrets come from the project's Secrets Manager variables")
+	assert.NotContains(t, raw, "PULUMI_ACCESS_TOKEN=", "secrets come from the project's Secrets Manager variables")
 }
 
 // Every role of a silo tenant stack carries the platform's boundary
