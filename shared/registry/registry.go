@@ -209,6 +209,12 @@ func (s *Store) nameOwner(ctx context.Context, name string) (string, error) {
 	return id.Value, nil
 }
 
+// versionIs is the condition that the stored record still has version
+// expected (optimistic locking of every write of a record).
+func versionIs(expected int) (expression.Expression, error) {
+	return expression.NewBuilder().WithCondition(expression.Name("version").Equal(expression.Value(expected))).Build()
+}
+
 // Update writes r if the stored record still has version expected; r's
 // version becomes expected+1.
 func (s *Store) Update(ctx context.Context, r *Record, expected int) error {
@@ -217,7 +223,7 @@ func (s *Store) Update(ctx context.Context, r *Record, expected int) error {
 	if err != nil {
 		return err
 	}
-	cond, err := expression.NewBuilder().WithCondition(expression.Name("version").Equal(expression.Value(expected))).Build()
+	cond, err := versionIs(expected)
 	if err != nil {
 		return err
 	}
@@ -329,7 +335,7 @@ func (s *Store) Rename(ctx context.Context, r *Record, newName string, expected 
 	if err != nil {
 		return err
 	}
-	current, err := expression.NewBuilder().WithCondition(expression.Name("version").Equal(expression.Value(expected))).Build()
+	current, err := versionIs(expected)
 	if err != nil {
 		return err
 	}
@@ -394,7 +400,7 @@ func (s *Store) Tombstone(ctx context.Context, r *Record, deletedAt string, expe
 	if err != nil {
 		return err
 	}
-	current, err := expression.NewBuilder().WithCondition(expression.Name("version").Equal(expression.Value(expected))).Build()
+	current, err := versionIs(expected)
 	if err != nil {
 		return err
 	}
