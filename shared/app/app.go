@@ -48,7 +48,7 @@ func mapErrors(err error) *httpx.Error {
 	case errors.Is(err, store.ErrProductMissing):
 		return httpx.Invalid(map[string]string{"productId": "must be the productId of one of your products"})
 	case errors.Is(err, store.ErrInvalidCursor):
-		return httpx.Errorf(http.StatusBadRequest, "invalid_cursor", "next is not a cursor this list gave out; start again without it")
+		return httpx.ErrInvalidCursor
 	case errors.Is(err, tvm.ErrUnavailable):
 		return httpx.ErrUnavailable
 	case errors.Is(err, tvm.ErrInvalidTenant), errors.Is(err, ErrWrongTenant):

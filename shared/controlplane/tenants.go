@@ -64,7 +64,7 @@ func tenantErrors(err error) *httpx.Error {
 	case errors.Is(err, registry.ErrNotFound):
 		return httpx.ErrNotFound
 	case errors.Is(err, registry.ErrInvalidCursor):
-		return httpx.Errorf(http.StatusBadRequest, "invalid_cursor", "next is not a cursor this list gave out; start again without it")
+		return httpx.ErrInvalidCursor
 	case errors.Is(err, registry.ErrConflict):
 		return httpx.Errorf(http.StatusConflict, "version_conflict", "the tenant changed meanwhile; retry")
 	case errors.Is(err, registry.ErrNameTaken):
@@ -72,8 +72,14 @@ func tenantErrors(err error) *httpx.Error {
 	case errors.Is(err, ErrUnavailable):
 		return httpx.ErrUnavailable
 	}
-	// The registry (or another AWS dependency) failed: a retry is safe,
-	// as every tenants route is.
+	return nil
+}
+
+// dependencyErrors answers 503 when the registry, the user pool or another
+// AWS dependency failed: a retry is safe, as every tenants and users route
+// completes what the same request left half-done. It comes after the
+// routes' own mappers.
+func dependencyErrors(err error) *httpx.Error {
 	var op *smithy.OperationError
 	if errors.As(err, &op) {
 		return httpx.ErrUnavailable
@@ -83,7 +89,7 @@ func tenantErrors(err error) *httpx.Error {
 
 // Router returns the tenants routes.
 func (t *Tenants) Router(logger *slog.Logger) *httpx.Router {
-	r := &httpx.Router{Service: "tenants", Logger: logger, Mappers: []httpx.Mapper{tenantErrors}, Permitted: tenancy.Allowed}
+	r := &httpx.Router{Service: "tenants", Logger: logger, Mappers: []httpx.Mapper{tenantErrors, dependencyErrors}, Permitted: tenancy.Allowed}
 	r.Handle("GET", "/tenants", func(ctx context.Context, req *httpx.Request) (httpx.Response, error) {
 		limit, next, err := req.Page()
 		if err != nil {
