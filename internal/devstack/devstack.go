@@ -681,20 +681,12 @@ func (s *Stack) CognitoPID() int {
 	return s.cognito.PID()
 }
 
-// runtimeConfig is config.json: what the web app needs at run time, the
-// same shape the stack writes next to the app on AWS.
-type runtimeConfig struct {
-	APIBase  string                `json:"apiBase"`
-	Region   string                `json:"region"`
-	Tiers    map[string]infra.Tier `json:"tiers"`
-	Identity controlplane.Identity `json:"identity"`
-}
-
 func (s *Stack) serveConfig(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-cache")
-	_ = json.NewEncoder(w).Encode(runtimeConfig{APIBase: "/api", Region: s.Spec.Region, Tiers: s.Spec.Config.Tiers,
-		Identity: controlplane.Identity{UserPoolID: s.UserPoolID, AppClientID: s.ClientID, Region: s.Spec.Region, Endpoint: s.CognitoURL}})
+	// config.json as the stack writes it next to the app on AWS.
+	_ = json.NewEncoder(w).Encode(infra.RuntimeConfig{APIBase: "/api", Region: s.Spec.Region, Tiers: s.Spec.Config.Tiers,
+		Identity: infra.RuntimeIdentity{UserPoolID: s.UserPoolID, AppClientID: s.ClientID, Region: s.Spec.Region, Endpoint: s.CognitoURL}})
 }
 
 const placeholder = `<!doctype html>
