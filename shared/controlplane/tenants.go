@@ -119,10 +119,9 @@ func (t *Tenants) Router(logger *slog.Logger) *httpx.Router {
 		return httpx.Response{Status: http.StatusOK, Body: view(rec)}, nil
 	})
 	r.Handle("GET", "/tenants/{tenantId}/usage", func(ctx context.Context, req *httpx.Request) (httpx.Response, error) {
-		raw, present := req.Query["days"]
-		days, err := billing.DaysParam(raw, present)
+		days, err := req.Count("days", billing.DefaultDays, billing.MaxDays)
 		if err != nil {
-			return httpx.Response{}, httpx.Invalid(map[string]string{"days": err.Error()})
+			return httpx.Response{}, err
 		}
 		id := req.Params["tenantId"]
 		if _, err := t.Registry.Get(ctx, id); err != nil {

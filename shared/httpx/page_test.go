@@ -30,3 +30,18 @@ func TestPageReadsLimitAndCursor(t *testing.T) {
 		assert.Equal(t, "must be a whole number from 1 to 100", apiErr.Fields["limit"], "limit=%q", bad)
 	}
 }
+
+// Any counting query parameter (?days= of the usage route) reads the same
+// way as ?limit=, with its own default and bound.
+func TestCountNamesTheParameter(t *testing.T) {
+	n, err := (&Request{Query: map[string]string{}}).Count("days", 30, 400)
+	require.NoError(t, err)
+	assert.Equal(t, 30, n, "the usage route without ?days= would not return the documented month")
+	n, err = (&Request{Query: map[string]string{"days": "400"}}).Count("days", 30, 400)
+	require.NoError(t, err)
+	assert.Equal(t, 400, n)
+	_, err = (&Request{Query: map[string]string{"days": "401"}}).Count("days", 30, 400)
+	var apiErr *Error
+	require.True(t, errors.As(err, &apiErr), "days=401 must be refused as a 400")
+	assert.Equal(t, map[string]string{"days": "must be a whole number from 1 to 400"}, apiErr.Fields, "the error must name the parameter and its bounds")
+}
