@@ -277,6 +277,12 @@ const (
 // ("tenantforge:tiers", "aws:region") and whether it is set.
 type ConfigGetter func(key string) (string, bool)
 
+// ConfigFrom is the getter of a stack's config held in a map (top-level
+// keys, objects as JSON), as tools and tests that read stack files have it.
+func ConfigFrom(config map[string]string) ConfigGetter {
+	return func(k string) (string, bool) { v, ok := config[k]; return v, ok }
+}
+
 // ConfigError lists every problem found in a stack's configuration. Each
 // line names the key and the fix.
 type ConfigError struct {

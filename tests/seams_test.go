@@ -83,12 +83,9 @@ func TestExampleTenantStackIsWhatTenantctlWrites(t *testing.T) {
 	require.NoError(t, err)
 	written, err := stackconfig.AssemblePaths(flat)
 	require.NoError(t, err)
-	get := func(m map[string]string) infra.ConfigGetter {
-		return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
-	}
-	want, err := infra.ParseConfig("tenantforge", "dev-tenant-example", get(written))
+	want, err := infra.ParseConfig("tenantforge", "dev-tenant-example", infra.ConfigFrom(written))
 	require.NoError(t, err, "tenantctl writes a tenant stack config that fails validation")
-	got, err := infra.ParseConfig("tenantforge", "dev-tenant-example", get(example))
+	got, err := infra.ParseConfig("tenantforge", "dev-tenant-example", infra.ConfigFrom(example))
 	require.NoError(t, err)
 	assert.Equal(t, want, got, "Pulumi.dev-tenant-example.yaml differs from what tenantctl writes: the plan shows a silo stack the deployer never builds")
 }
