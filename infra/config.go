@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tenantforge/tenantforge/shared/obs"
 	"github.com/tenantforge/tenantforge/shared/tenancy"
 )
 
@@ -206,7 +207,7 @@ type AlarmThresholds struct {
 // none; Pulumi.yaml declares the same.
 func DefaultObservability() ObservabilityConfig {
 	return ObservabilityConfig{
-		Namespace:  "tenantforge",
+		Namespace:  obs.DefaultNamespace, // what the functions emit into when unset
 		TopTenants: 10,
 		Thresholds: AlarmThresholds{API5xxPercent: 1, P99LatencyMs: 2000, FunctionErrors: 0, FunctionThrottles: 0,
 			DynamoDBThrottles: 0, RegistrationFailures: 0, ProvisioningFailures: 0},
@@ -275,6 +276,12 @@ const (
 // ConfigGetter returns the raw value of a fully qualified config key
 // ("tenantforge:tiers", "aws:region") and whether it is set.
 type ConfigGetter func(key string) (string, bool)
+
+// ConfigFrom is the getter of a stack's config held in a map (top-level
+// keys, objects as JSON), as tools and tests that read stack files have it.
+func ConfigFrom(config map[string]string) ConfigGetter {
+	return func(k string) (string, bool) { v, ok := config[k]; return v, ok }
+}
 
 // ConfigError lists every problem found in a stack's configuration. Each
 // line names the key and the fix.

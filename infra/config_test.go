@@ -26,10 +26,6 @@ func validTenant() map[string]string {
 	}
 }
 
-func getter(m map[string]string) ConfigGetter {
-	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
-}
-
 func with(base map[string]string, kv ...string) map[string]string {
 	out := map[string]string{}
 	for k, v := range base {
@@ -46,7 +42,7 @@ func with(base map[string]string, kv ...string) map[string]string {
 }
 
 func TestParseConfigDefaults(t *testing.T) {
-	cfg, err := ParseConfig("tenantforge", "dev", getter(validPlatform()))
+	cfg, err := ParseConfig("tenantforge", "dev", ConfigFrom(validPlatform()))
 	require.NoError(t, err)
 	assert.Equal(t, DefaultTiers(), cfg.Tiers, "a stack without tiers gets the documented default tiers")
 	assert.Equal(t, []string{"basic", "platinum", "premium", "standard"}, cfg.TierNames())
@@ -66,7 +62,7 @@ func TestParseConfigDefaults(t *testing.T) {
 }
 
 func TestParseConfigObservabilityKeepsUnsetThresholds(t *testing.T) {
-	cfg, err := ParseConfig("tenantforge", "dev", getter(with(validPlatform(), "tenantforge:observability",
+	cfg, err := ParseConfig("tenantforge", "dev", ConfigFrom(with(validPlatform(), "tenantforge:observability",
 		`{"namespace":"acme/saas","alarmEmail":"oncall@example.com","topTenants":5,"thresholds":{"p99LatencyMs":800},"activateCostTag":true,"usageRetentionDays":90,"pipelineName":"tf-dev"}`)))
 	require.NoError(t, err)
 	want := DefaultObservability()
@@ -76,7 +72,7 @@ func TestParseConfigObservabilityKeepsUnsetThresholds(t *testing.T) {
 }
 
 func TestParseConfigTenantStack(t *testing.T) {
-	cfg, err := ParseConfig("tenantforge", "dev-tenant-acme", getter(validTenant()))
+	cfg, err := ParseConfig("tenantforge", "dev-tenant-acme", ConfigFrom(validTenant()))
 	require.NoError(t, err)
 	require.True(t, cfg.IsTenantStack())
 	assert.Equal(t, TenantConfig{ID: "acme", Name: "acme", Tier: "platinum"}, *cfg.Tenant)
@@ -86,13 +82,13 @@ func TestParseConfigTenantStack(t *testing.T) {
 func TestParseConfigEmptyTenantObjectIsAPlatformStack(t *testing.T) {
 	// Pulumi.yaml declares tenant with default {}: the CLI passes "{}" to
 	// every platform stack.
-	cfg, err := ParseConfig("tenantforge", "dev", getter(with(validPlatform(), "tenantforge:tenant", "{}", "tenantforge:platformStack", "")))
+	cfg, err := ParseConfig("tenantforge", "dev", ConfigFrom(with(validPlatform(), "tenantforge:tenant", "{}", "tenantforge:platformStack", "")))
 	require.NoError(t, err)
 	assert.False(t, cfg.IsTenantStack())
 }
 
 func TestParseConfigCustomTiersReplaceDefaults(t *testing.T) {
-	cfg, err := ParseConfig("tenantforge", "dev", getter(with(validPlatform(),
+	cfg, err := ParseConfig("tenantforge", "dev", ConfigFrom(with(validPlatform(),
 		"tenantforge:tiers", `{"free":{"deployment":"pool","rateLimit":1.5,"burstLimit":2,"quotaPerDay":100},"gold":{"deployment":"silo","rateLimit":5,"burstLimit":5,"quotaPerDay":1000,"reservedConcurrency":3}}`)))
 	require.NoError(t, err)
 	require.Len(t, cfg.Tiers, 2)
@@ -184,7 +180,7 @@ func TestParseConfigRejects(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg, err := ParseConfig("tenantforge", "dev-tenant-acme", getter(tc.config))
+			cfg, err := ParseConfig("tenantforge", "dev-tenant-acme", ConfigFrom(tc.config))
 			require.Error(t, err, "invalid config was accepted: a bad stack would reach AWS")
 			assert.Nil(t, cfg)
 			var ce *ConfigError
@@ -204,13 +200,13 @@ func TestParseConfigRejects(t *testing.T) {
 const tokenArn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:tf/pulumi-token-AbCdEf"
 
 func TestParseConfigPipeline(t *testing.T) {
-	cfg, err := ParseConfig("tenantforge", "dev", getter(validPlatform()))
+	cfg, err := ParseConfig("tenantforge", "dev", ConfigFrom(validPlatform()))
 	require.NoError(t, err)
 	assert.False(t, cfg.CICD.PipelineEnabled(), "a stack without cicd.repository must not build a pipeline")
 	assert.Equal(t, "CodeDeployDefault.LambdaCanary10Percent5Minutes", cfg.CICD.Canary, "releases shift 10 percent for 5 minutes by default")
 	assert.Equal(t, PulumiBackendConfig{}, cfg.PulumiBackend)
 
-	cfg, err = ParseConfig("tenantforge", "dev", getter(with(validPlatform(),
+	cfg, err = ParseConfig("tenantforge", "dev", ConfigFrom(with(validPlatform(),
 		"tenantforge:cicd", `{"repository":"acme/tf","branch":"release","approval":true,"notifyEmail":"ci@example.com","canary":"CodeDeployDefault.LambdaLinear10PercentEvery1Minute"}`,
 		"tenantforge:pulumiBackend", `{"url":"s3://acme-state/tf","passphraseSecretArn":"`+tokenArn+`"}`)))
 	require.NoError(t, err)
@@ -220,7 +216,7 @@ func TestParseConfigPipeline(t *testing.T) {
 	assert.False(t, cfg.PulumiBackend.IsPulumiCloud())
 
 	// A tenant stack never builds the pipeline, so it needs no backend secrets.
-	_, err = ParseConfig("tenantforge", "dev-tenant-acme", getter(with(validTenant(), "tenantforge:cicd", `{"repository":"acme/tf","branch":"main"}`)))
+	_, err = ParseConfig("tenantforge", "dev-tenant-acme", ConfigFrom(with(validTenant(), "tenantforge:cicd", `{"repository":"acme/tf","branch":"main"}`)))
 	require.NoError(t, err)
 }
 
@@ -233,7 +229,7 @@ func make64a() []byte {
 }
 
 func TestParseConfigReportsEveryProblemAtOnce(t *testing.T) {
-	_, err := ParseConfig("tenantforge", "dev", getter(map[string]string{
+	_, err := ParseConfig("tenantforge", "dev", ConfigFrom(map[string]string{
 		"tenantforge:environment": "PROD",
 		"tenantforge:tiers":       `{"basic":{"deployment":"pool","rateLimit":10,"burstLimit":1,"quotaPerDay":100}}`,
 	}))
@@ -253,19 +249,19 @@ func TestDuplicateKeyFindsNestedDuplicates(t *testing.T) {
 func TestDefaultTiersAreValid(t *testing.T) {
 	raw, err := json.Marshal(DefaultTiers())
 	require.NoError(t, err)
-	cfg, err := ParseConfig("tenantforge", "dev", getter(with(validPlatform(), "tenantforge:tiers", string(raw))))
+	cfg, err := ParseConfig("tenantforge", "dev", ConfigFrom(with(validPlatform(), "tenantforge:tiers", string(raw))))
 	require.NoError(t, err, "the default tiers must pass the same rules as configured ones")
 	assert.Equal(t, DefaultTiers(), cfg.Tiers)
 }
 
 func TestWebAccessLogsAreOptIn(t *testing.T) {
-	cfg, err := ParseConfig("tenantforge", "dev", getter(validPlatform()))
+	cfg, err := ParseConfig("tenantforge", "dev", ConfigFrom(validPlatform()))
 	require.NoError(t, err)
 	assert.False(t, cfg.Web.AccessLogs, "access logs cost storage: off unless asked for")
-	cfg, err = ParseConfig("tenantforge", "dev", getter(with(validPlatform(), "tenantforge:web", `{"priceClass":"PriceClass_100","accessLogs":true}`)))
+	cfg, err = ParseConfig("tenantforge", "dev", ConfigFrom(with(validPlatform(), "tenantforge:web", `{"priceClass":"PriceClass_100","accessLogs":true}`)))
 	require.NoError(t, err)
 	assert.True(t, cfg.Web.AccessLogs)
-	_, err = ParseConfig("tenantforge", "dev", getter(with(validPlatform(), "tenantforge:web", `{"priceClass":"PriceClass_100","accessLogs":"yes"}`)))
+	_, err = ParseConfig("tenantforge", "dev", ConfigFrom(with(validPlatform(), "tenantforge:web", `{"priceClass":"PriceClass_100","accessLogs":"yes"}`)))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "tenantforge:web")
 }

@@ -3,7 +3,6 @@ package infra
 import (
 	"encoding/json"
 	"errors"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -309,7 +308,7 @@ func DeployerPolicy(r DeployerResources) (PolicyDocument, error) {
 		// Secrets Manager with this role.
 		st = append(st, Statement{Sid: "BackendSecrets", Effect: "Allow", Action: []string{"secretsmanager:GetSecretValue"}, Resource: secrets})
 	}
-	if bucket := stateBucket(r.Backend.URL); bucket != "" {
+	if bucket := StateBucketOf(r.Backend.URL); bucket != "" {
 		st = append(st, stateStatements(r.Partition, bucket, r.Project, tenancy.ShortStackName(r.PlatformStack))...)
 	}
 	if len(r.ProtectedRoleArns) > 0 {
@@ -327,15 +326,6 @@ func DeployerPolicy(r DeployerResources) (PolicyDocument, error) {
 		st = append(st, Statement{Sid: "NotPlatformApi", Effect: "Deny", Action: apiGatewayWrites, Resource: res})
 	}
 	return NewPolicy(st...), nil
-}
-
-// stateBucket is the bucket of an s3:// backend, or "".
-func stateBucket(backend string) string {
-	u, err := url.Parse(backend)
-	if err != nil || u.Scheme != "s3" {
-		return ""
-	}
-	return u.Host
 }
 
 // stateStatements scope a self-managed S3 backend: the tenant stacks'

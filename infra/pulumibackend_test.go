@@ -20,7 +20,7 @@ func withBackend(backend string) map[string]string {
 }
 
 func TestPulumiBackendDefaultsToPulumiCloud(t *testing.T) {
-	cfg, err := ParseConfig("tenantforge", "dev", getter(validPlatform()))
+	cfg, err := ParseConfig("tenantforge", "dev", ConfigFrom(validPlatform()))
 	require.NoError(t, err, "without a repository nothing logs in to the backend, so no credentials are needed")
 	assert.Equal(t, PulumiBackendConfig{}, cfg.PulumiBackend)
 	assert.True(t, cfg.PulumiBackend.IsPulumiCloud())
@@ -35,7 +35,7 @@ func TestPulumiBackendAccepted(t *testing.T) {
 		{`{"url":"https://api.pulumi.com","accessTokenSecretArn":"` + backendTokenArn + `"}`, PulumiBackendConfig{URL: "https://api.pulumi.com", AccessTokenSecretArn: backendTokenArn}},
 		{`{"url":"s3://acme-pulumi-state","passphraseSecretArn":"` + passphraseArn + `"}`, PulumiBackendConfig{URL: "s3://acme-pulumi-state", PassphraseSecretArn: passphraseArn}},
 	} {
-		cfg, err := ParseConfig("tenantforge", "dev", getter(withBackend(c.raw)))
+		cfg, err := ParseConfig("tenantforge", "dev", ConfigFrom(withBackend(c.raw)))
 		require.NoError(t, err, c.raw)
 		assert.Equal(t, c.want, cfg.PulumiBackend)
 	}
@@ -57,7 +57,7 @@ func TestPulumiBackendRejects(t *testing.T) {
 		{"wrong type", `{"url":5}`, "tenantforge:pulumiBackend", "fix its type"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := ParseConfig("tenantforge", "dev", getter(withBackend(c.raw)))
+			_, err := ParseConfig("tenantforge", "dev", ConfigFrom(withBackend(c.raw)))
 			require.Error(t, err, "an unusable or leaky backend config was accepted: the deployer would fail at run time or a secret would sit in plaintext")
 			var ce *ConfigError
 			require.True(t, errors.As(err, &ce))

@@ -401,35 +401,28 @@ func TestPipelineRolesInTheIAMSimulator(t *testing.T) {
 	bucket := find(t, rec, typeBucket, "cicd-artifacts").Output("arn").(string)
 	fn := find(t, rec, typeLambda, "pool-products").Output("arn").(string)
 	table := find(t, rec, typeTable, "shared-registry").Output("arn").(string)
-	req := func(principal, action, res string, ctx map[string]any) map[string]any {
-		if ctx == nil {
-			ctx = map[string]any{}
-		}
-		return map[string]any{"action": action, "principal": principal,
-			"resource": map[string]any{"accountId": account, "resource": res}, "contextVariables": ctx}
-	}
 	c := func(name, want string, policies []any, r map[string]any) simCase {
 		return simCase{Name: name, want: want, Simulation: map[string]any{"identityPolicies": policies, "request": r}}
 	}
 	otherRole := "arn:aws:iam::123456789012:role/someone-elses-role"
 	simulate(t, []simCase{
-		c("build reads the source artifact", "Allowed", build, req(buildRole, "s3:GetObject", bucket+"/tenantforge-dev-pipe/source/abc.zip", nil)),
-		c("build updates a function", "ImplicitlyDenied", build, req(buildRole, "lambda:UpdateFunctionCode", fn, nil)),
-		c("build creates a role", "ImplicitlyDenied", build, req(buildRole, "iam:CreateRole", "arn:aws:iam::123456789012:role/tenantforge-x", nil)),
-		c("build deletes a table", "ImplicitlyDenied", build, req(buildRole, "dynamodb:DeleteTable", table, nil)),
-		c("deploy updates a project function", "Allowed", deploy, req(deployRole, "lambda:UpdateFunctionCode", fn, nil)),
-		c("deploy updates another project's function", "ImplicitlyDenied", deploy, req(deployRole, "lambda:UpdateFunctionCode", "arn:aws:lambda:eu-west-1:123456789012:function:billing-api", nil)),
-		c("deploy writes a project role's policy", "Allowed", deploy, req(deployRole, "iam:PutRolePolicy", "arn:aws:iam::123456789012:role/tenantforge-dev-pool-products-role", nil)),
-		c("deploy writes its own role's policy", "ExplicitlyDenied", deploy, req(deployRole, "iam:PutRolePolicy", deployRole, nil)),
-		c("deploy writes another role's policy", "ImplicitlyDenied", deploy, req(deployRole, "iam:PutRolePolicy", otherRole, nil)),
-		c("deploy attaches AdministratorAccess", "ImplicitlyDenied", deploy, req(deployRole, "iam:AttachRolePolicy", "arn:aws:iam::123456789012:role/tenantforge-dev-x",
+		c("build reads the source artifact", "Allowed", build, simRequest(buildRole, "s3:GetObject", bucket+"/tenantforge-dev-pipe/source/abc.zip", nil)),
+		c("build updates a function", "ImplicitlyDenied", build, simRequest(buildRole, "lambda:UpdateFunctionCode", fn, nil)),
+		c("build creates a role", "ImplicitlyDenied", build, simRequest(buildRole, "iam:CreateRole", "arn:aws:iam::123456789012:role/tenantforge-x", nil)),
+		c("build deletes a table", "ImplicitlyDenied", build, simRequest(buildRole, "dynamodb:DeleteTable", table, nil)),
+		c("deploy updates a project function", "Allowed", deploy, simRequest(deployRole, "lambda:UpdateFunctionCode", fn, nil)),
+		c("deploy updates another project's function", "ImplicitlyDenied", deploy, simRequest(deployRole, "lambda:UpdateFunctionCode", "arn:aws:lambda:eu-west-1:123456789012:function:billing-api", nil)),
+		c("deploy writes a project role's policy", "Allowed", deploy, simRequest(deployRole, "iam:PutRolePolicy", "arn:aws:iam::123456789012:role/tenantforge-dev-pool-products-role", nil)),
+		c("deploy writes its own role's policy", "ExplicitlyDenied", deploy, simRequest(deployRole, "iam:PutRolePolicy", deployRole, nil)),
+		c("deploy writes another role's policy", "ImplicitlyDenied", deploy, simRequest(deployRole, "iam:PutRolePolicy", otherRole, nil)),
+		c("deploy attaches AdministratorAccess", "ImplicitlyDenied", deploy, simRequest(deployRole, "iam:AttachRolePolicy", "arn:aws:iam::123456789012:role/tenantforge-dev-x",
 			map[string]any{"iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess"})),
-		c("deploy passes a project role to Lambda", "Allowed", deploy, req(deployRole, "iam:PassRole", "arn:aws:iam::123456789012:role/tenantforge-dev-pool-products-role",
+		c("deploy passes a project role to Lambda", "Allowed", deploy, simRequest(deployRole, "iam:PassRole", "arn:aws:iam::123456789012:role/tenantforge-dev-pool-products-role",
 			map[string]any{"iam:PassedToService": "lambda.amazonaws.com"})),
-		c("deploy passes a project role to EC2", "ImplicitlyDenied", deploy, req(deployRole, "iam:PassRole", "arn:aws:iam::123456789012:role/tenantforge-dev-pool-products-role",
+		c("deploy passes a project role to EC2", "ImplicitlyDenied", deploy, simRequest(deployRole, "iam:PassRole", "arn:aws:iam::123456789012:role/tenantforge-dev-pool-products-role",
 			map[string]any{"iam:PassedToService": "ec2.amazonaws.com"})),
-		c("deploy creates a user", "ImplicitlyDenied", deploy, req(deployRole, "iam:CreateUser", "arn:aws:iam::123456789012:user/intruder", nil)),
-		c("deploy starts a CodeDeploy release", "Allowed", deploy, req(deployRole, "codedeploy:CreateDeployment",
+		c("deploy creates a user", "ImplicitlyDenied", deploy, simRequest(deployRole, "iam:CreateUser", "arn:aws:iam::123456789012:user/intruder", nil)),
+		c("deploy starts a CodeDeploy release", "Allowed", deploy, simRequest(deployRole, "codedeploy:CreateDeployment",
 			"arn:aws:codedeploy:eu-west-1:123456789012:deploymentgroup:tenantforge-dev-pool-release/pool-products", nil)),
 	})
 }
@@ -531,23 +524,7 @@ func TestBuildspecs(t *testing.T) {
 	require.NotNil(t, sdkVersion)
 	makeCall := regexp.MustCompile(`\bmake\s+([a-z][a-z0-9-]*)`)
 	for _, file := range []string{infra.BuildSpecBuild, infra.BuildSpecDeploy} {
-		raw, err := os.ReadFile(filepath.Join(repoRoot, file))
-		require.NoError(t, err, "the pipeline's project points at %s", file)
-		var spec struct {
-			Version string `yaml:"version"`
-			Env     struct {
-				Variables map[string]string `yaml:"variables"`
-			} `yaml:"env"`
-			Phases map[string]struct {
-				Commands []string `yaml:"commands"`
-			} `yaml:"phases"`
-			Reports   map[string]map[string]any `yaml:"reports"`
-			Artifacts map[string]any            `yaml:"artifacts"`
-			Cache     struct {
-				Paths []string `yaml:"paths"`
-			} `yaml:"cache"`
-		}
-		require.NoError(t, yaml.Unmarshal(raw, &spec), "%s must be YAML", file)
+		spec, _ := readBuildspec(t, file, "the pipeline's project")
 		assert.Equal(t, "0.2", spec.Version, "%s: buildspec version 0.2 keeps one shell across commands", file)
 		assert.Equal(t, string(goVersion[1]), spec.Env.Variables["GO_VERSION"], "%s must install go.mod's Go", file)
 		assert.Equal(t, string(sdkVersion[1]), spec.Env.Variables["PULUMI_VERSION"], "%s must install the Pulumi CLI of go.mod's SDK", file)
@@ -671,4 +648,31 @@ func TestPipelineAndReleaseRejectBadArgs(t *testing.T) {
 	})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "DeploymentConfig")
+}
+
+// buildspec is the part of a CodeBuild buildspec the tests read.
+type buildspec struct {
+	Version string `yaml:"version"`
+	Env     struct {
+		Variables map[string]string `yaml:"variables"`
+	} `yaml:"env"`
+	Phases map[string]struct {
+		Commands []string `yaml:"commands"`
+	} `yaml:"phases"`
+	Reports   map[string]map[string]any `yaml:"reports"`
+	Artifacts map[string]any            `yaml:"artifacts"`
+	Cache     struct {
+		Paths []string `yaml:"paths"`
+	} `yaml:"cache"`
+}
+
+// readBuildspec reads the buildspec file (relative to the repository) that
+// project points at, parsed and as text.
+func readBuildspec(t *testing.T, file, project string) (buildspec, string) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(repoRoot, file))
+	require.NoError(t, err, "%s points at %s", project, file)
+	var spec buildspec
+	require.NoError(t, yaml.Unmarshal(raw, &spec), "%s must be YAML", file)
+	return spec, string(raw)
 }

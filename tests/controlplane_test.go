@@ -140,7 +140,7 @@ func TestUsersFunctionCannotWriteTenantRecords(t *testing.T) {
 			ctx["dynamodb:LeadingKeys"] = keys
 		}
 		cases = append(cases, simCase{Name: name, want: want, Simulation: map[string]any{
-			"identityPolicies": policies, "request": dynamoRequest(principal, action, resource, ctx)}})
+			"identityPolicies": policies, "request": simRequest(principal, action, resource, ctx)}})
 	}
 	user := "USER#t0123456789ab#ann@acme.example"
 	for _, action := range []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"} {
@@ -160,9 +160,7 @@ func TestUsersFunctionCannotWriteTenantRecords(t *testing.T) {
 	add("users function queries the index outside USER#", "ImplicitlyDenied", "dynamodb:Query", index, "TENANT#t0123456789ab")
 	add("users function reads the pooled data", "ImplicitlyDenied", "dynamodb:GetItem", rec.Outputs[infra.OutPooledTableArn].(string), "t0123456789ab")
 	cognito := func(name, want, action string) {
-		cases = append(cases, simCase{Name: name, want: want, Simulation: map[string]any{"identityPolicies": policies, "request": map[string]any{
-			"action": action, "principal": principal, "resource": map[string]any{"accountId": account, "resource": pool}, "contextVariables": map[string]any{},
-		}}})
+		cases = append(cases, simCase{Name: name, want: want, Simulation: map[string]any{"identityPolicies": policies, "request": simRequest(principal, action, pool, nil)}})
 	}
 	cognito("users function creates a user", "Allowed", "cognito-idp:AdminCreateUser")
 	cognito("users function signs a user out", "Allowed", "cognito-idp:AdminUserGlobalSignOut")

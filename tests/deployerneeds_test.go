@@ -203,10 +203,7 @@ func TestDeployerCoversEverySiloResourceType(t *testing.T) {
 					}
 					cases = append(cases, simCase{
 						Name: fmt.Sprintf("%s %s (%s): %s on %s; without it the deployer's pulumi up/destroy of a silo stack fails with AccessDenied", res.Type, res.Name, need.On, action, arn), want: "Allowed",
-						Simulation: map[string]any{"identityPolicies": policies, "request": map[string]any{
-							"action": action, "principal": deployerPrincipal,
-							"resource":         map[string]any{"accountId": account, "resource": arn},
-							"contextVariables": maps.Clone(ctx)}},
+						Simulation: map[string]any{"identityPolicies": policies, "request": simRequest(deployerPrincipal, action, arn, maps.Clone(ctx))},
 					})
 				}
 			}
@@ -272,12 +269,8 @@ func TestDeployerReleaseAndAlarmStatementsStayOnTenantStacks(t *testing.T) {
 	policies := deployerPolicy(t, platform)
 	var cases []simCase
 	add := func(name, want, action, resource string, ctx map[string]any) {
-		if ctx == nil {
-			ctx = map[string]any{}
-		}
 		cases = append(cases, simCase{Name: name, want: want, Simulation: map[string]any{"identityPolicies": policies,
-			"request": map[string]any{"action": action, "principal": deployerPrincipal,
-				"resource": map[string]any{"accountId": account, "resource": resource}, "contextVariables": ctx}}})
+			"request": simRequest(deployerPrincipal, action, resource, ctx)}})
 	}
 	regional := func(service string) string { return "arn:aws:" + service + ":eu-west-1:" + account + ":" }
 	tenantTopic := find(t, silo, "aws:sns/topic:Topic", "observability-alarms").Output("arn").(string)

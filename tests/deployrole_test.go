@@ -200,11 +200,7 @@ func (c *deployCheck) add(t *testing.T, rec *mockcloud.Recording, label string) 
 					continue
 				}
 				c.cases = append(c.cases, simCase{Name: name, want: want,
-					Simulation: map[string]any{"identityPolicies": policies, "request": map[string]any{
-						"action": action, "principal": c.role,
-						"resource":         map[string]any{"accountId": account, "resource": res},
-						"contextVariables": actx,
-					}},
+					Simulation: map[string]any{"identityPolicies": policies, "request": simRequest(c.role, action, res, actx)},
 				})
 			}
 		}
@@ -274,8 +270,7 @@ func TestDeployRoleAdditionsStayInTheProject(t *testing.T) {
 		for k, v := range ctx {
 			c[k] = v
 		}
-		return map[string]any{"identityPolicies": policies, "request": map[string]any{"action": action, "principal": deployRole,
-			"resource": map[string]any{"accountId": account, "resource": res}, "contextVariables": c}}
+		return map[string]any{"identityPolicies": policies, "request": simRequest(deployRole, action, res, c)}
 	}
 	deny := func(name, action, res, region string, ctx map[string]any) simCase {
 		return simCase{Name: name, want: "ImplicitlyDenied", Simulation: req(action, res, region, ctx)}

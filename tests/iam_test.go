@@ -57,11 +57,17 @@ func session(tenant string) string {
 	return "arn:aws:sts::" + account + ":assumed-role/tenantforge-dev-tenant-access/tenant-" + tenant
 }
 
-func dynamoRequest(principal, action, table string, ctx map[string]any) map[string]any {
+// simRequest is the request of a simulation: principal calls action on
+// resource in this account, with the context variables IAM would see
+// (nil: none).
+func simRequest(principal, action, resource string, ctx map[string]any) map[string]any {
+	if ctx == nil {
+		ctx = map[string]any{}
+	}
 	return map[string]any{
 		"action":           action,
 		"principal":        principal,
-		"resource":         map[string]any{"accountId": account, "resource": table},
+		"resource":         map[string]any{"accountId": account, "resource": resource},
 		"contextVariables": ctx,
 	}
 }
@@ -86,15 +92,15 @@ func TestTenantSessionsReachOnlyTheirOwnItems(t *testing.T) {
 		return map[string]any{"aws:PrincipalTag/tenant_id": "acme", "dynamodb:LeadingKeys": keys}
 	}
 	for _, action := range []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"} {
-		add("tenant A "+action+" on A's items", "Allowed", []any{tenantPolicy}, dynamoRequest(session("acme"), action, pooled, tagA("acme")))
-		add("tenant A "+action+" on B's items", "ImplicitlyDenied", []any{tenantPolicy}, dynamoRequest(session("acme"), action, pooled, tagA("globex")))
-		add("untagged session "+action, "ImplicitlyDenied", []any{tenantPolicy}, dynamoRequest(session("acme"), action, pooled, map[string]any{"dynamodb:LeadingKeys": []string{"acme"}}))
+		add("tenant A "+action+" on A's items", "Allowed", []any{tenantPolicy}, simRequest(session("acme"), action, pooled, tagA("acme")))
+		add("tenant A "+action+" on B's items", "ImplicitlyDenied", []any{tenantPolicy}, simRequest(session("acme"), action, pooled, tagA("globex")))
+		add("untagged session "+action, "ImplicitlyDenied", []any{tenantPolicy}, simRequest(session("acme"), action, pooled, map[string]any{"dynamodb:LeadingKeys": []string{"acme"}}))
 	}
-	add("tenant A batch read spanning A and B", "ImplicitlyDenied", []any{tenantPolicy}, dynamoRequest(session("acme"), "dynamodb:BatchGetItem", pooled, tagA("acme", "globex")))
-	add("tenant A Scan of the pooled table", "ImplicitlyDenied", []any{tenantPolicy}, dynamoRequest(session("acme"), "dynamodb:Scan", pooled, tagA()))
-	add("tenant A reads the registry", "ImplicitlyDenied", []any{tenantPolicy}, dynamoRequest(session("acme"), "dynamodb:GetItem", registry, tagA("acme")))
-	add("tenant A deletes the pooled table", "ImplicitlyDenied", []any{tenantPolicy}, dynamoRequest(session("acme"), "dynamodb:DeleteTable", pooled, tagA()))
-	add("tenant A describes the pooled table", "ImplicitlyDenied", []any{tenantPolicy}, dynamoRequest(session("acme"), "dynamodb:DescribeTable", pooled, tagA()))
+	add("tenant A batch read spanning A and B", "ImplicitlyDenied", []any{tenantPolicy}, simRequest(session("acme"), "dynamodb:BatchGetItem", pooled, tagA("acme", "globex")))
+	add("tenant A Scan of the pooled table", "ImplicitlyDenied", []any{tenantPolicy}, simRequest(session("acme"), "dynamodb:Scan", pooled, tagA()))
+	add("tenant A reads the registry", "ImplicitlyDenied", []any{tenantPolicy}, simRequest(session("acme"), "dynamodb:GetItem", registry, tagA("acme")))
+	add("tenant A deletes the pooled table", "ImplicitlyDenied", []any{tenantPolicy}, simRequest(session("acme"), "dynamodb:DeleteTable", pooled, tagA()))
+	add("tenant A describes the pooled table", "ImplicitlyDenied", []any{tenantPolicy}, simRequest(session("acme"), "dynamodb:DescribeTable", pooled, tagA()))
 
 	// Every function's execution role on its own, with the policies the
 	// program gives it, reaches no pooled item.
@@ -109,7 +115,7 @@ func TestTenantSessionsReachOnlyTheirOwnItems(t *testing.T) {
 		require.Len(t, execPolicies, 2)
 		for _, action := range []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan"} {
 			add(roleName+" alone "+action+" on pooled items", "ImplicitlyDenied", execPolicies,
-				dynamoRequest(role.Output("arn").(string), action, pooled, map[string]any{"dynamodb:LeadingKeys": []string{"acme"}}))
+				simRequest(role.Output("arn").(string), action, pooled, map[string]any{"dynamodb:LeadingKeys": []string{"acme"}}))
 		}
 	}
 	simulate(t, cases)
@@ -132,11 +138,7 @@ func TestTenantRoleTrustNeedsTheTenantTag(t *testing.T) {
 		return simCase{Name: name, want: want, Simulation: map[string]any{
 			"identityPolicies": []any{caller},
 			"resourcePolicy":   trust,
-			"request": map[string]any{
-				"action": action, "principal": principal,
-				"resource":         map[string]any{"accountId": account, "resource": tenantRoleArn},
-				"contextVariables": ctx,
-			},
+			"request":          simRequest(principal, action, tenantRoleArn, ctx),
 		}}
 	}
 	tagged := map[string]any{"aws:RequestTag/tenant_id": "acme", "aws:TagKeys": []string{"tenant_id"}}

@@ -53,12 +53,9 @@ func TestProjectDefaultsMatchGoDefaults(t *testing.T) {
 		require.NoError(t, err)
 		fromYAML["tenantforge:"+k] = v
 	}
-	get := func(m map[string]string) infra.ConfigGetter {
-		return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
-	}
-	withDefaults, err := infra.ParseConfig("tenantforge", "dev", get(fromYAML))
+	withDefaults, err := infra.ParseConfig("tenantforge", "dev", infra.ConfigFrom(fromYAML))
 	require.NoError(t, err)
-	goDefaults, err := infra.ParseConfig("tenantforge", "dev", get(map[string]string{"aws:region": "eu-west-1", "tenantforge:adminEmail": "ops@example.com"}))
+	goDefaults, err := infra.ParseConfig("tenantforge", "dev", infra.ConfigFrom(map[string]string{"aws:region": "eu-west-1", "tenantforge:adminEmail": "ops@example.com"}))
 	require.NoError(t, err)
 	assert.Equal(t, goDefaults, withDefaults)
 }

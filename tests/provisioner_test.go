@@ -3,15 +3,12 @@ package tests
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"gopkg.in/yaml.v3"
 
 	"github.com/tenantforge/tenantforge/infra"
 	"github.com/tenantforge/tenantforge/shared/controlplane"
@@ -286,12 +283,8 @@ func TestDeployerRoleCannotTouchThePlatformsTables(t *testing.T) {
 	tenantTable := "arn:aws:dynamodb:eu-west-1:" + account + ":table/tenantforge-dev-tenant-t0a1-data"
 	var cases []simCase
 	add := func(name, want, action, resource string, ctx map[string]any) {
-		if ctx == nil {
-			ctx = map[string]any{}
-		}
 		cases = append(cases, simCase{Name: name, want: want, Simulation: map[string]any{"identityPolicies": policies,
-			"request": map[string]any{"action": action, "principal": principal,
-				"resource": map[string]any{"accountId": account, "resource": resource}, "contextVariables": ctx}}})
+			"request": simRequest(principal, action, resource, ctx)}})
 	}
 	for _, table := range []string{registry, pooled} {
 		for _, action := range []string{"dynamodb:DeleteTable", "dynamodb:UpdateTable", "dynamodb:CreateTable", "dynamodb:UpdateContinuousBackups", "dynamodb:Scan", "dynamodb:Query", "dynamodb:DeleteItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"} {
@@ -362,18 +355,7 @@ func TestNoDeployerWithoutARepository(t *testing.T) {
 // by the event, and records a failure in the registry. Not proven: that it
 // runs in CodeBuild (no AWS here).
 func TestDeployerBuildspec(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join(repoRoot, infra.DeployerBuildspec))
-	require.NoError(t, err, "the project points at %s", infra.DeployerBuildspec)
-	var spec struct {
-		Version string `yaml:"version"`
-		Env     struct {
-			Variables map[string]string `yaml:"variables"`
-		} `yaml:"env"`
-		Phases map[string]struct {
-			Commands []string `yaml:"commands"`
-		} `yaml:"phases"`
-	}
-	require.NoError(t, yaml.Unmarshal(raw, &spec))
+	spec, raw := readBuildspec(t, infra.DeployerBuildspec, "the tenant deployer's project")
 	assert.Equal(t, "0.2", spec.Version)
 	assert.Regexp(t, `^\d+\.\d+\.\d+$`, spec.Env.Variables["PULUMI_VERSION"], "the Pulumi CLI must be pinned")
 	assert.Regexp(t, `^\d+\.\d+(\.\d+)?$`, spec.Env.Variables["GO_VERSION"], "Go must be pinned")
@@ -385,7 +367,7 @@ func TestDeployerBuildspec(t *testing.T) {
 	assert.Contains(t, joined("build"), `pulumi login ${PULUMI_BACKEND_URL:+"$PULUMI_BACKEND_URL"}`, "a failed login must reach post_build, which records it")
 	assert.Contains(t, joined("post_build"), "CODEBUILD_BUILD_SUCCEEDING")
 	assert.Contains(t, joined("post_build"), "build/tenantctl fail", "a failed build must mark the tenant provisioning_failed")
-	assert.NotContains(t, string(raw), "PULUMI_ACCESS_TOKEN=", "secrets come from the project's Secrets Manager variables")
+	assert.NotContains(t, raw, "PULUMI_ACCESS_TOKEN=", "secrets come from the project's Secrets Manager variables")
 }
 
 // Every role of a silo tenant stack carries the platform's boundary
@@ -464,19 +446,17 @@ func TestSiloRolesCarryThePlatformsBoundary(t *testing.T) {
 			}
 			cases = append(cases, simCase{Name: fmt.Sprintf("silo role %s: %s on %s is outside the boundary, so it fails at run time", role.Name, g[0], g[1]),
 				want: "Allowed", Simulation: map[string]any{"identityPolicies": identity, "permissionBoundaryPolicies": boundary,
-					"request": map[string]any{"action": g[0], "principal": role.Output("arn"),
-						"resource": map[string]any{"accountId": account, "resource": g[1]}, "contextVariables": map[string]any{}}}})
+					"request": simRequest(role.Output("arn").(string), g[0], g[1], nil)}})
 		}
 	}
 	// A policy granting everything CodeDeploy's managed policy has, on
 	// every resource, is cut down to the tenant stacks by the boundary.
 	wide := []any{map[string]any{"name": "wide", "policy": map[string]any{"Version": "2012-10-17", "Statement": []any{
 		map[string]any{"Effect": "Allow", "Action": anyOf(managed), "Resource": "*"}}}}}
-	codedeploy := find(t, rec, typeRole, "silo-release-role").Output("arn")
+	codedeploy := find(t, rec, typeRole, "silo-release-role").Output("arn").(string)
 	capped := func(name, want, action, resource string) {
 		cases = append(cases, simCase{Name: name, want: want, Simulation: map[string]any{"identityPolicies": wide, "permissionBoundaryPolicies": boundary,
-			"request": map[string]any{"action": action, "principal": codedeploy,
-				"resource": map[string]any{"accountId": account, "resource": resource}, "contextVariables": map[string]any{}}}})
+			"request": simRequest(codedeploy, action, resource, nil)}})
 	}
 	lambdaArn := "arn:aws:lambda:eu-west-1:123456789012:function:"
 	capped("silo CodeDeploy role moves its tenant's alias", "Allowed", "lambda:UpdateAlias", lambdaArn+"tenantforge-dev-tenant-example-silo-orders:live")

@@ -1,11 +1,8 @@
 package tests
 
 import (
-	"encoding/json"
 	"maps"
 	"slices"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -68,8 +65,8 @@ func TestTenantStacksFindThePlatformsOutputsWithAndWithoutAPipeline(t *testing.T
 // The example tenant stack file is what tenantctl writes for a silo tenant
 // of the dev platform: the program sees the same configuration, so `make
 // plan` and the goldens show a silo stack as the deployer builds it. Not
-// proven: how the Pulumi CLI stores path keys (assembleConfig follows its
-// documented rules).
+// proven: how the Pulumi CLI stores path keys (stackconfig.AssemblePaths
+// follows its documented rules).
 func TestExampleTenantStackIsWhatTenantctlWrites(t *testing.T) {
 	project, err := stackconfig.LoadProject(repoRoot)
 	require.NoError(t, err)
@@ -84,53 +81,11 @@ func TestExampleTenantStackIsWhatTenantctlWrites(t *testing.T) {
 	}}
 	flat, err := c.TenantConfig(&registry.Record{TenantID: "example", Name: "example", Tier: "platinum"})
 	require.NoError(t, err)
-	written := assembleConfig(t, flat)
-	get := func(m map[string]string) infra.ConfigGetter {
-		return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
-	}
-	want, err := infra.ParseConfig("tenantforge", "dev-tenant-example", get(written))
+	written, err := stackconfig.AssemblePaths(flat)
+	require.NoError(t, err)
+	want, err := infra.ParseConfig("tenantforge", "dev-tenant-example", infra.ConfigFrom(written))
 	require.NoError(t, err, "tenantctl writes a tenant stack config that fails validation")
-	got, err := infra.ParseConfig("tenantforge", "dev-tenant-example", get(example))
+	got, err := infra.ParseConfig("tenantforge", "dev-tenant-example", infra.ConfigFrom(example))
 	require.NoError(t, err)
 	assert.Equal(t, want, got, "Pulumi.dev-tenant-example.yaml differs from what tenantctl writes: the plan shows a silo stack the deployer never builds")
-}
-
-// assembleConfig turns path keys as tenantctl sets them into top-level keys
-// as the program receives them: the CLI stores a leaf that reads as an
-// integer or boolean with that type, every other leaf as a string.
-func assembleConfig(t *testing.T, flat map[string]string) map[string]string {
-	t.Helper()
-	objects := map[string]map[string]any{}
-	out := map[string]string{}
-	for k, v := range flat {
-		top, path, nested := strings.Cut(k, ".")
-		if !nested {
-			out[k] = v
-			continue
-		}
-		if objects[top] == nil {
-			objects[top] = map[string]any{}
-		}
-		node := objects[top]
-		parts := strings.Split(path, ".")
-		for _, p := range parts[:len(parts)-1] {
-			if node[p] == nil {
-				node[p] = map[string]any{}
-			}
-			node = node[p].(map[string]any)
-		}
-		var typed any = v
-		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-			typed = n
-		} else if b, err := strconv.ParseBool(v); err == nil {
-			typed = b
-		}
-		node[parts[len(parts)-1]] = typed
-	}
-	for k, obj := range objects {
-		b, err := json.Marshal(obj)
-		require.NoError(t, err)
-		out[k] = string(b)
-	}
-	return out
 }

@@ -103,18 +103,17 @@ type cognitoGuard struct {
 	proxy     *httputil.ReverseProxy
 	writable  []string
 	adminOnly bool
-	refused   func(op, reason string)
 	// disabled reports whether a user is disabled: cognito-local signs
 	// disabled users in, Cognito does not.
 	disabled func(ctx context.Context, username string) bool
 }
 
-func newCognitoGuard(target string, writable []string, adminOnly bool, refused func(op, reason string)) (*cognitoGuard, error) {
+func newCognitoGuard(target string, writable []string, adminOnly bool) (*cognitoGuard, error) {
 	u, err := url.Parse(target)
 	if err != nil {
 		return nil, err
 	}
-	return &cognitoGuard{proxy: httputil.NewSingleHostReverseProxy(u), writable: writable, adminOnly: adminOnly, refused: refused}, nil
+	return &cognitoGuard{proxy: httputil.NewSingleHostReverseProxy(u), writable: writable, adminOnly: adminOnly}, nil
 }
 
 func (g *cognitoGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -122,7 +121,7 @@ func (g *cognitoGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	op := target[strings.LastIndex(target, ".")+1:]
 	if strings.HasPrefix(op, "Admin") || slices.Contains([]string{"CreateUserPool", "CreateUserPoolClient", "CreateGroup", "DeleteUserPool", "ListUsers", "ListUserPools"}, op) {
 		// Admin APIs need IAM credentials on AWS; the web app has none.
-		g.refuse(w, op, "NotAuthorizedException", "the local Cognito endpoint serves the app client's API only")
+		refuse(w, "NotAuthorizedException", "the local Cognito endpoint serves the app client's API only")
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
@@ -139,19 +138,19 @@ func (g *cognitoGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch op {
 	case "InitiateAuth":
 		if user := in.AuthParameters["USERNAME"]; user != "" && g.disabled != nil && g.disabled(r.Context(), user) {
-			g.refuse(w, op, "NotAuthorizedException", "User is disabled.")
+			refuse(w, "NotAuthorizedException", "User is disabled.")
 			return
 		}
 	case "SignUp":
 		if g.adminOnly {
-			g.refuse(w, op, "NotAuthorizedException", "SignUp is not permitted for this user pool")
+			refuse(w, "NotAuthorizedException", "SignUp is not permitted for this user pool")
 			return
 		}
 		fallthrough
 	case "UpdateUserAttributes":
 		for _, a := range in.UserAttributes {
 			if !slices.Contains(g.writable, a.Name) {
-				g.refuse(w, op, "NotAuthorizedException", "A client attempted to write unauthorized attribute")
+				refuse(w, "NotAuthorizedException", "A client attempted to write unauthorized attribute")
 				return
 			}
 		}
@@ -160,7 +159,7 @@ func (g *cognitoGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_ = json.Unmarshal(body, &del)
 		for _, a := range del.UserAttributeNames {
 			if !slices.Contains(g.writable, a) {
-				g.refuse(w, op, "NotAuthorizedException", "A client attempted to write unauthorized attribute")
+				refuse(w, "NotAuthorizedException", "A client attempted to write unauthorized attribute")
 				return
 			}
 		}
@@ -168,10 +167,7 @@ func (g *cognitoGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.proxy.ServeHTTP(w, r)
 }
 
-func (g *cognitoGuard) refuse(w http.ResponseWriter, op, kind, message string) {
-	if g.refused != nil {
-		g.refused(op, message)
-	}
+func refuse(w http.ResponseWriter, kind, message string) {
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	w.Header().Set("x-amzn-ErrorType", kind)
 	w.WriteHeader(http.StatusBadRequest)

@@ -105,7 +105,6 @@ type Stack struct {
 	tables    []Table
 	stop      chan struct{}
 	done      sync.WaitGroup
-	refusals  []string
 	closeOnce sync.Once
 }
 
@@ -194,11 +193,7 @@ func Start(ctx context.Context, opts Options) (s *Stack, err error) {
 		return s, err
 	}
 	mux := http.NewServeMux()
-	cg, err := newCognitoGuard(s.cognito.URL, spec.Pool.WriteAttrs, spec.Pool.AdminOnly, func(op, reason string) {
-		s.mu.Lock()
-		s.refusals = append(s.refusals, op+": "+reason)
-		s.mu.Unlock()
-	})
+	cg, err := newCognitoGuard(s.cognito.URL, spec.Pool.WriteAttrs, spec.Pool.AdminOnly)
 	if err != nil {
 		return s, err
 	}
@@ -617,13 +612,6 @@ func (s *Stack) restoreTenants(ctx context.Context) error {
 	}
 }
 
-// Refusals lists what the Cognito guard refused.
-func (s *Stack) Refusals() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.refusals)
-}
-
 // Snapshot writes the tables to the data directory now.
 func (s *Stack) Snapshot() error {
 	if s.temp || s.dynamo == nil {
@@ -693,20 +681,12 @@ func (s *Stack) CognitoPID() int {
 	return s.cognito.PID()
 }
 
-// runtimeConfig is config.json: what the web app needs at run time, the
-// same shape the stack writes next to the app on AWS.
-type runtimeConfig struct {
-	APIBase  string                `json:"apiBase"`
-	Region   string                `json:"region"`
-	Tiers    map[string]infra.Tier `json:"tiers"`
-	Identity controlplane.Identity `json:"identity"`
-}
-
 func (s *Stack) serveConfig(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-cache")
-	_ = json.NewEncoder(w).Encode(runtimeConfig{APIBase: "/api", Region: s.Spec.Region, Tiers: s.Spec.Config.Tiers,
-		Identity: controlplane.Identity{UserPoolID: s.UserPoolID, AppClientID: s.ClientID, Region: s.Spec.Region, Endpoint: s.CognitoURL}})
+	// config.json as the stack writes it next to the app on AWS.
+	_ = json.NewEncoder(w).Encode(infra.RuntimeConfig{APIBase: "/api", Region: s.Spec.Region, Tiers: s.Spec.Config.Tiers,
+		Identity: infra.RuntimeIdentity{UserPoolID: s.UserPoolID, AppClientID: s.ClientID, Region: s.Spec.Region, Endpoint: s.CognitoURL}})
 }
 
 const placeholder = `<!doctype html>

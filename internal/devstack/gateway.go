@@ -21,6 +21,7 @@ import (
 
 	"github.com/tenantforge/tenantforge/shared/apidef"
 	"github.com/tenantforge/tenantforge/shared/auth"
+	"github.com/tenantforge/tenantforge/shared/tenancy"
 )
 
 // Function is a Lambda proxy integration: the real handler, in-process.
@@ -72,10 +73,7 @@ func newGateway(name, apiID, region string, def []byte, functions map[string]Fun
 	if err != nil {
 		return nil, err
 	}
-	routes, err := apidef.Routes(def)
-	if err != nil {
-		return nil, err
-	}
+	routes := apidef.RoutesOf(doc)
 	g := &Gateway{Name: name, APIID: apiID, Stage: "api", Region: region, functions: functions, authorizer: authz, keys: keys, plans: plans, recorder: rec,
 		responses: map[string]gatewayResponse{}}
 	if gr, ok := doc["x-amazon-apigateway-gateway-responses"].(map[string]any); ok {
@@ -103,7 +101,7 @@ func newGateway(name, apiID, region string, def []byte, functions map[string]Fun
 		if !ok {
 			sec = topSecurity
 		}
-		rt := gwRoute{method: r.Method, path: r.Path, segs: splitPath(r.Path), service: r.Service}
+		rt := gwRoute{method: r.Method, path: r.Path, segs: tenancy.Segments(r.Path), service: r.Service}
 		for _, req := range anys(sec) {
 			m, _ := req.(map[string]any)
 			for scheme := range m {
@@ -169,29 +167,14 @@ func compileSchema(ref string, schema any) (*jsonschema.Schema, error) {
 	return c.Compile(url)
 }
 
-func splitPath(p string) []string { return strings.Split(strings.Trim(p, "/"), "/") }
-
 func (g *Gateway) match(method, path string) (*gwRoute, map[string]string) {
-	segs := splitPath(path)
+	segs := tenancy.Segments(path)
 	for i := range g.routes {
 		rt := &g.routes[i]
-		if rt.method != method || len(rt.segs) != len(segs) {
+		if rt.method != method {
 			continue
 		}
-		params := map[string]string{}
-		ok := true
-		for j, s := range rt.segs {
-			switch {
-			case strings.HasPrefix(s, "{"):
-				if segs[j] == "" {
-					ok = false
-				}
-				params[s[1:len(s)-1]] = segs[j]
-			case s != segs[j]:
-				ok = false
-			}
-		}
-		if ok {
+		if params, ok := tenancy.PathParams(rt.segs, segs); ok {
 			return rt, params
 		}
 	}

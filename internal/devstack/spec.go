@@ -127,7 +127,7 @@ func LoadSpec(dir, stack string, artifacts infra.Artifacts) (*Spec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the %s stack: %w", stack, err)
 	}
-	cfg, err := infra.ParseConfig(project.Name, stack, func(k string) (string, bool) { v, ok := sc.Config[k]; return v, ok })
+	cfg, err := infra.ParseConfig(project.Name, stack, infra.ConfigFrom(sc.Config))
 	if err != nil {
 		return nil, err
 	}

@@ -160,6 +160,58 @@ func Encode(v any) (string, error) {
 	return string(b), nil
 }
 
+// AssemblePaths turns config set with path keys ("tenantforge:tenant.id",
+// as `pulumi config set --path` takes them) into top-level keys as the
+// program receives them: nested objects rendered as JSON, a leaf that reads
+// as an integer or boolean stored with that type, every other leaf as a
+// string (the Pulumi CLI's documented rules). Keys without a path pass
+// through.
+func AssemblePaths(flat map[string]string) (map[string]string, error) {
+	objects := map[string]map[string]any{}
+	out := map[string]string{}
+	for k, v := range flat {
+		top, path, nested := strings.Cut(k, ".")
+		if !nested {
+			out[k] = v
+			continue
+		}
+		if objects[top] == nil {
+			objects[top] = map[string]any{}
+		}
+		node := objects[top]
+		parts := strings.Split(path, ".")
+		for _, p := range parts[:len(parts)-1] {
+			if node[p] == nil {
+				node[p] = map[string]any{}
+			}
+			child, ok := node[p].(map[string]any)
+			if !ok {
+				return nil, fmt.Errorf("config %s: %s is set both as a value and as an object; set one or the other", k, p)
+			}
+			node = child
+		}
+		var typed any = v
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			typed = n
+		} else if b, err := strconv.ParseBool(v); err == nil {
+			typed = b
+		}
+		leaf := parts[len(parts)-1]
+		if _, isObject := node[leaf].(map[string]any); isObject {
+			return nil, fmt.Errorf("config %s: %s is set both as a value and as an object; set one or the other", k, leaf)
+		}
+		node[leaf] = typed
+	}
+	for k, obj := range objects {
+		b, err := json.Marshal(obj)
+		if err != nil {
+			return nil, fmt.Errorf("config %s: %w", k, err)
+		}
+		out[k] = string(b)
+	}
+	return out, nil
+}
+
 func checkType(typ string, v any) error {
 	ok := true
 	switch typ {

@@ -70,3 +70,22 @@ func TestLoadStackRejectsWrongTypesAndMissingRequiredKeys(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "pulumi config set name <value> --stack short")
 }
+
+// Path keys become the top-level JSON objects the program receives, with
+// the CLI's typing of leaves. Not proven: the Pulumi CLI itself (not here).
+func TestAssemblePathsTypesLeavesAsTheCLIDoes(t *testing.T) {
+	got, err := AssemblePaths(map[string]string{
+		"aws:region":            "eu-west-1",
+		"demo:tenant.id":        "acme",
+		"demo:tenant.limits.on": "true",
+		"demo:tenant.limits.n":  "5",
+	})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{
+		"aws:region":  "eu-west-1",
+		"demo:tenant": `{"id":"acme","limits":{"n":5,"on":true}}`,
+	}, got, "a tenant stack would receive its settings with other types than the CLI stores")
+
+	_, err = AssemblePaths(map[string]string{"demo:tenant.id": "acme", "demo:tenant.id.x": "1"})
+	assert.ErrorContains(t, err, "id is set both as a value and as an object", "a clash must name the key, not panic")
+}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/tenantforge/tenantforge/infra"
 	"github.com/tenantforge/tenantforge/internal/localdynamo"
+	"github.com/tenantforge/tenantforge/internal/stackconfig"
 	"github.com/tenantforge/tenantforge/shared/registry"
 )
 
@@ -400,46 +400,6 @@ func TestSettingsNameTheMissingFlag(t *testing.T) {
 	assert.NoError(t, Settings{PlatformStack: "dev", Region: "eu-west-1", Environment: "dev"}.Validate())
 }
 
-// assemble does what the Pulumi CLI does with path keys: nested objects,
-// integers and booleans typed, the rest strings; then renders each
-// top-level key as the program receives it.
-func assemble(t *testing.T, flat map[string]string) map[string]string {
-	t.Helper()
-	objects := map[string]map[string]any{}
-	out := map[string]string{}
-	for k, v := range flat {
-		top, path, nested := strings.Cut(k, ".")
-		if !nested {
-			out[k] = v
-			continue
-		}
-		if objects[top] == nil {
-			objects[top] = map[string]any{}
-		}
-		node := objects[top]
-		parts := strings.Split(path, ".")
-		for _, p := range parts[:len(parts)-1] {
-			if node[p] == nil {
-				node[p] = map[string]any{}
-			}
-			node = node[p].(map[string]any)
-		}
-		var typed any = v
-		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-			typed = n
-		} else if b, err := strconv.ParseBool(v); err == nil {
-			typed = b
-		}
-		node[parts[len(parts)-1]] = typed
-	}
-	for k, obj := range objects {
-		b, err := json.Marshal(obj)
-		require.NoError(t, err)
-		out[k] = string(b)
-	}
-	return out
-}
-
 // The config tenantctl sets, as the CLI stores it, is a valid tenant stack
 // configuration with the platform's own tiers and sizes.
 func TestTenantConfigIsAValidTenantStackWithThePlatformsTiers(t *testing.T) {
@@ -454,8 +414,9 @@ func TestTenantConfigIsAValidTenantStackWithThePlatformsTiers(t *testing.T) {
 	flat, err := h.c.TenantConfig(rec)
 	require.NoError(t, err)
 	assert.Equal(t, "silo", flat["tenantforge:tiers.gold.deployment"])
-	raw := assemble(t, flat)
-	cfg, err := infra.ParseConfig("tenantforge", h.c.StackName("acme"), func(k string) (string, bool) { v, ok := raw[k]; return v, ok })
+	raw, err := stackconfig.AssemblePaths(flat)
+	require.NoError(t, err)
+	cfg, err := infra.ParseConfig("tenantforge", h.c.StackName("acme"), infra.ConfigFrom(raw))
 	require.NoError(t, err, "the tenant stack's pulumi up would fail validation")
 	assert.Equal(t, &infra.TenantConfig{ID: "acme", Name: "acme", Tier: "gold"}, cfg.Tenant)
 	assert.Equal(t, 5, *cfg.Tiers["gold"].ReservedConcurrency, "a silo tier only the platform defines must reach the tenant stack")
@@ -481,8 +442,9 @@ func TestTenantConfigIsAValidTenantStackWithThePlatformsTiers(t *testing.T) {
 	h.c.Settings.PlatformConfig = inherited
 	flat, err = h.c.TenantConfig(rec)
 	require.NoError(t, err)
-	raw = assemble(t, flat)
-	cfg, err = infra.ParseConfig("tenantforge", h.c.StackName("acme"), func(k string) (string, bool) { v, ok := raw[k]; return v, ok })
+	raw, err = stackconfig.AssemblePaths(flat)
+	require.NoError(t, err)
+	cfg, err = infra.ParseConfig("tenantforge", h.c.StackName("acme"), infra.ConfigFrom(raw))
 	require.NoError(t, err)
 	assert.Equal(t, "acme-prod", cfg.Observability.Namespace, "the silo tenant's metrics would land outside the platform's namespace")
 	assert.Equal(t, "CodeDeployDefault.LambdaLinear10PercentEvery10Minutes", cfg.CICD.Canary, "the pipeline would release the silo tenant's functions with another canary than the platform's")

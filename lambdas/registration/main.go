@@ -8,7 +8,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"strconv"
@@ -29,15 +28,13 @@ import (
 func main() { app.Serve("registration", setup) }
 
 func setup() (*httpx.Router, error) {
-	need := map[string]string{}
-	for _, k := range []string{"REGISTRY_TABLE", "USER_POOL_ID", "APP_CLIENT_ID", "EVENT_BUS", "TIER_DEPLOYMENTS"} {
-		if need[k] = os.Getenv(k); need[k] == "" {
-			return nil, fmt.Errorf("%s must be set", k)
-		}
+	need, err := app.RequireEnv("REGISTRY_TABLE", "USER_POOL_ID", "APP_CLIENT_ID", "EVENT_BUS", "TIER_DEPLOYMENTS")
+	if err != nil {
+		return nil, err
 	}
-	var deployments map[string]string
-	if err := json.Unmarshal([]byte(need["TIER_DEPLOYMENTS"]), &deployments); err != nil || len(deployments) == 0 {
-		return nil, fmt.Errorf("TIER_DEPLOYMENTS must be a JSON map of tier to pool or silo: %v", err)
+	deployments, err := app.TierDeployments(need["TIER_DEPLOYMENTS"])
+	if err != nil {
+		return nil, err
 	}
 	cacheSeconds, err := strconv.Atoi(os.Getenv("CONFIG_CACHE_SECONDS"))
 	if err != nil || cacheSeconds < 0 {

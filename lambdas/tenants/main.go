@@ -10,10 +10,6 @@
 package main
 
 import (
-	"encoding/json"
-	"fmt"
-	"os"
-
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -31,15 +27,13 @@ import (
 func main() { app.Serve("tenants", setup) }
 
 func setup() (*httpx.Router, error) {
-	need := map[string]string{}
-	for _, k := range []string{"REGISTRY_TABLE", "USER_POOL_ID", "POOLED_TABLE", "EVENT_BUS", "TIER_DEPLOYMENTS", "USAGE_TABLE"} {
-		if need[k] = os.Getenv(k); need[k] == "" {
-			return nil, fmt.Errorf("%s must be set", k)
-		}
+	need, err := app.RequireEnv("REGISTRY_TABLE", "USER_POOL_ID", "POOLED_TABLE", "EVENT_BUS", "TIER_DEPLOYMENTS", "USAGE_TABLE")
+	if err != nil {
+		return nil, err
 	}
-	var deployments map[string]string
-	if err := json.Unmarshal([]byte(need["TIER_DEPLOYMENTS"]), &deployments); err != nil || len(deployments) == 0 {
-		return nil, fmt.Errorf("TIER_DEPLOYMENTS must be a JSON map of tier to pool or silo: %v", err)
+	deployments, err := app.TierDeployments(need["TIER_DEPLOYMENTS"])
+	if err != nil {
+		return nil, err
 	}
 	cfg, err := awsenv.Config()
 	if err != nil {

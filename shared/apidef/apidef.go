@@ -96,6 +96,11 @@ func Routes(def []byte) ([]Route, error) {
 	if err != nil {
 		return nil, err
 	}
+	return RoutesOf(doc), nil
+}
+
+// RoutesOf lists the operations of a parsed definition (Parse).
+func RoutesOf(doc map[string]any) []Route {
 	paths, _ := doc["paths"].(map[string]any)
 	var out []Route
 	for path, item := range paths {
@@ -116,7 +121,7 @@ func Routes(def []byte) ([]Route, error) {
 		}
 	}
 	slices.SortFunc(out, func(a, b Route) int { return strings.Compare(a.Path+" "+a.Method, b.Path+" "+b.Method) })
-	return out, nil
+	return out
 }
 
 // Render fills the placeholders and returns the definition as JSON for a

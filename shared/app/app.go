@@ -8,7 +8,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strconv"
 
 	"github.com/tenantforge/tenantforge/shared/httpx"
 	"github.com/tenantforge/tenantforge/shared/store"
@@ -49,7 +48,7 @@ func mapErrors(err error) *httpx.Error {
 	case errors.Is(err, store.ErrProductMissing):
 		return httpx.Invalid(map[string]string{"productId": "must be the productId of one of your products"})
 	case errors.Is(err, store.ErrInvalidCursor):
-		return httpx.Errorf(http.StatusBadRequest, "invalid_cursor", "next is not a cursor this list gave out; start again without it")
+		return httpx.ErrInvalidCursor
 	case errors.Is(err, tvm.ErrUnavailable):
 		return httpx.ErrUnavailable
 	case errors.Is(err, tvm.ErrInvalidTenant), errors.Is(err, ErrWrongTenant):
@@ -66,24 +65,11 @@ func newRouter(service string, logger *slog.Logger, meter *usage.Reporter) *http
 	return &httpx.Router{Service: service, Logger: logger, Mappers: []httpx.Mapper{mapErrors}, Permitted: tenancy.Allowed, Usage: meter}
 }
 
-// pageArgs reads ?limit= and ?next=.
-func pageArgs(req *httpx.Request) (int, string, error) {
-	limit := store.DefaultLimit
-	if raw, ok := req.Query["limit"]; ok {
-		n, err := strconv.Atoi(raw)
-		if err != nil || n < 1 || n > store.MaxLimit {
-			return 0, "", httpx.Invalid(map[string]string{"limit": "must be a whole number from 1 to 100"})
-		}
-		limit = n
-	}
-	return limit, req.Query["next"], nil
-}
-
 // NewProducts returns the products service; meter may be nil.
 func NewProducts(s Products, logger *slog.Logger, meter *usage.Reporter) *httpx.Router {
 	r := newRouter("products", logger, meter)
 	r.Handle("GET", "/products", func(ctx context.Context, req *httpx.Request) (httpx.Response, error) {
-		limit, next, err := pageArgs(req)
+		limit, next, err := req.Page()
 		if err != nil {
 			return httpx.Response{}, err
 		}
@@ -120,7 +106,7 @@ func NewProducts(s Products, logger *slog.Logger, meter *usage.Reporter) *httpx.
 func NewOrders(s Orders, logger *slog.Logger, meter *usage.Reporter) *httpx.Router {
 	r := newRouter("orders", logger, meter)
 	r.Handle("GET", "/orders", func(ctx context.Context, req *httpx.Request) (httpx.Response, error) {
-		limit, next, err := pageArgs(req)
+		limit, next, err := req.Page()
 		if err != nil {
 			return httpx.Response{}, err
 		}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -27,6 +26,7 @@ import (
 	"github.com/tenantforge/tenantforge/internal/localdynamo"
 	"github.com/tenantforge/tenantforge/shared/httpx"
 	"github.com/tenantforge/tenantforge/shared/obs"
+	"github.com/tenantforge/tenantforge/shared/obs/obstest"
 	"github.com/tenantforge/tenantforge/shared/store"
 	"github.com/tenantforge/tenantforge/shared/tenancy"
 	"github.com/tenantforge/tenantforge/shared/tvm"
@@ -72,26 +72,9 @@ type env struct {
 	accesses []access
 	// logs are the functions' log lines; meter is the usage extension the
 	// routers report to, flushing into metrics.
-	logs    *syncBuffer
+	logs    *obstest.Sink
 	meter   *usage.Extension
-	metrics *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) lines() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return strings.Split(strings.TrimSpace(s.b.String()), "\n")
+	metrics *obstest.Sink
 }
 
 // withCapacity adds what DynamoDB reports when asked for consumed capacity
@@ -129,7 +112,7 @@ func withCapacity(next http.Handler) http.Handler {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{sts: &stsStandIn{}, logs: &syncBuffer{}, metrics: &syncBuffer{}}
+	e := &env{sts: &stsStandIn{}, logs: &obstest.Sink{}, metrics: &obstest.Sink{}}
 	e.meter = &usage.Extension{Out: e.metrics, Namespace: "tenantforge-test"}
 	extension := httptest.NewServer(e.meter)
 	t.Cleanup(extension.Close)
@@ -348,7 +331,7 @@ func TestRequestsAreLoggedAndMeteredPerTenant(t *testing.T) {
 	require.Equal(t, 404, status)
 
 	// One JSON log line per request with who, what, outcome and timing.
-	logs := e.logs.lines()
+	logs := e.logs.Lines()
 	require.Len(t, logs, 4, "every request must log exactly one line")
 	var first map[string]any
 	require.NoError(t, json.Unmarshal([]byte(logs[0]), &first))
@@ -366,7 +349,7 @@ func TestRequestsAreLoggedAndMeteredPerTenant(t *testing.T) {
 	// The extension's flush: valid EMF, per tenant and service.
 	require.NoError(t, e.meter.Flush())
 	byKey := map[string]map[string]any{}
-	for _, l := range e.metrics.lines() {
+	for _, l := range e.metrics.Lines() {
 		require.NoError(t, obs.ValidateEMF([]byte(l)), "CloudWatch would drop this metric line: %s", l)
 		var doc map[string]any
 		require.NoError(t, json.Unmarshal([]byte(l), &doc))
@@ -386,36 +369,11 @@ func TestRequestsAreLoggedAndMeteredPerTenant(t *testing.T) {
 	assert.Greater(t, orders["Latency"], 0.0, "one request, one latency sample")
 }
 
-// xrayDaemon stands in for the X-Ray daemon: it collects the subsegments
-// the functions send over UDP.
-type xrayDaemon struct {
-	conn *net.UDPConn
-}
-
-func (d *xrayDaemon) collect(t *testing.T, n int) []map[string]any {
-	t.Helper()
-	var out []map[string]any
-	buf := make([]byte, 65536)
-	for len(out) < n {
-		require.NoError(t, d.conn.SetReadDeadline(time.Now().Add(2*time.Second)))
-		k, err := d.conn.Read(buf)
-		require.NoError(t, err, "the daemon got %d subsegments, want %d", len(out), n)
-		_, body, _ := strings.Cut(string(buf[:k]), "\n")
-		var doc map[string]any
-		require.NoError(t, json.Unmarshal([]byte(body), &doc))
-		out = append(out, doc)
-	}
-	return out
-}
-
 // What this does not prove: that X-Ray accepts the documents (the daemon
 // is a UDP listener); it proves what the functions send it.
 func TestARequestIsTracedWithItsTenantDownToDynamoDB(t *testing.T) {
-	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	require.NoError(t, err)
-	defer conn.Close()
-	daemon := &xrayDaemon{conn: conn}
-	tracer := obs.NewTracer(conn.LocalAddr().String())
+	daemon := obstest.NewDaemon(t)
+	tracer := obs.NewTracer(daemon.Addr())
 
 	local := localdynamo.Start(nil)
 	t.Cleanup(local.Close)
@@ -433,7 +391,7 @@ func TestARequestIsTracedWithItsTenantDownToDynamoDB(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 201, resp.StatusCode, resp.Body)
 
-	segs := daemon.collect(t, 2) // the PutItem, then the handler
+	segs := daemon.Collect(t, 2) // the PutItem, then the handler
 	put, handler := segs[0], segs[1]
 	assert.Equal(t, "products", handler["name"])
 	assert.Equal(t, "53995c3f42cd8ad8", handler["parent_id"], "the handler must hang under Lambda's function segment")

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -47,6 +48,28 @@ func StoreFromEnv(_ context.Context) (*store.Dynamo, error) {
 	default:
 		return nil, fmt.Errorf("TENANCY=%q must be pool or silo", mode)
 	}
+}
+
+// RequireEnv reads the variables a function cannot start without; the
+// error names the first one missing.
+func RequireEnv(keys ...string) (map[string]string, error) {
+	out := make(map[string]string, len(keys))
+	for _, k := range keys {
+		if out[k] = os.Getenv(k); out[k] == "" {
+			return nil, fmt.Errorf("%s must be set", k)
+		}
+	}
+	return out, nil
+}
+
+// TierDeployments reads TIER_DEPLOYMENTS, the JSON map of each tier to its
+// deployment model (pool or silo) the stack gives the control plane.
+func TierDeployments(raw string) (map[string]string, error) {
+	var deployments map[string]string
+	if err := json.Unmarshal([]byte(raw), &deployments); err != nil || len(deployments) == 0 {
+		return nil, fmt.Errorf("TIER_DEPLOYMENTS must be a JSON map of tier to pool or silo: %v", err)
+	}
+	return deployments, nil
 }
 
 // Logger is the functions' JSON logger: secrets and personal data redacted.

@@ -33,3 +33,25 @@ func TestStoreFromEnvNamesWhatIsMissing(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotNil(t, s)
 }
+
+// The control-plane functions refuse to start without their settings and
+// name the one missing. Not proven: which variables each function needs
+// (their main tests and plannedenv.Check hold that).
+func TestRequireEnvAndTierDeployments(t *testing.T) {
+	t.Setenv("A_SETTING", "a")
+	t.Setenv("B_SETTING", "")
+	_, err := RequireEnv("A_SETTING", "B_SETTING")
+	assert.EqualError(t, err, "B_SETTING must be set", "a function without B_SETTING would start and fail on its first request")
+	t.Setenv("B_SETTING", "b")
+	got, err := RequireEnv("A_SETTING", "B_SETTING")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"A_SETTING": "a", "B_SETTING": "b"}, got)
+
+	for _, bad := range []string{"pool", "{}", `{"basic":1}`} {
+		_, err := TierDeployments(bad)
+		assert.ErrorContains(t, err, "TIER_DEPLOYMENTS must be a JSON map of tier to pool or silo", "TIER_DEPLOYMENTS=%s", bad)
+	}
+	d, err := TierDeployments(`{"basic":"pool","platinum":"silo"}`)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"basic": "pool", "platinum": "silo"}, d)
+}

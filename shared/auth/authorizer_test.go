@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +17,7 @@ import (
 	"github.com/tenantforge/tenantforge/internal/localdynamo"
 	"github.com/tenantforge/tenantforge/shared/auth/authtest"
 	"github.com/tenantforge/tenantforge/shared/obs"
+	"github.com/tenantforge/tenantforge/shared/obs/obstest"
 	"github.com/tenantforge/tenantforge/shared/registry"
 	"github.com/tenantforge/tenantforge/shared/tenancy"
 )
@@ -281,20 +281,12 @@ func TestDecisionsAreLoggedWithoutTheToken(t *testing.T) {
 
 func TestDecisionsAreTracedWithTheTenant(t *testing.T) {
 	f := newFixture(t)
-	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	require.NoError(t, err)
-	defer conn.Close()
-	f.auth.Tracer = obs.NewTracer(conn.LocalAddr().String())
+	daemon := obstest.NewDaemon(t)
+	f.auth.Tracer = obs.NewTracer(daemon.Addr())
 	ctx := obs.WithTraceHeader(context.Background(), "Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=1")
-	_, err = f.auth.Handle(ctx, f.request(t, nil))
+	_, err := f.auth.Handle(ctx, f.request(t, nil))
 	require.NoError(t, err)
-	buf := make([]byte, 65536)
-	require.NoError(t, conn.SetReadDeadline(time.Now().Add(2*time.Second)))
-	n, err := conn.Read(buf)
-	require.NoError(t, err, "the authorizer sent no subsegment")
-	_, body, _ := strings.Cut(string(buf[:n]), "\n")
-	var seg map[string]any
-	require.NoError(t, json.Unmarshal([]byte(body), &seg))
+	seg := daemon.Next(t, "the authorizer sent no subsegment")
 	assert.Equal(t, "authorizer", seg["name"])
 	assert.Equal(t, map[string]any{"TenantId": "acme", "decision": "allow"}, seg["annotations"], "denials could not be traced to their tenant")
 }

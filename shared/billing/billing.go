@@ -12,7 +12,6 @@ import (
 	"maps"
 	"math"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -158,8 +157,12 @@ const (
 	TTLAttribute = "expiresAt"
 )
 
-// MaxDays is the longest history GET /tenants/{tenantId}/usage returns.
-const MaxDays = 400
+// MaxDays is the longest history GET /tenants/{tenantId}/usage returns;
+// DefaultDays what it returns without ?days=.
+const (
+	MaxDays     = 400
+	DefaultDays = 30
+)
 
 // Save writes the records; a day computed again replaces the earlier
 // record, so a retried run is harmless. It writes every record it can and
@@ -215,16 +218,4 @@ func (s *Store) List(ctx context.Context, tenantID string, days int) ([]Record, 
 		in.Limit = aws.Int32(int32(days - len(out)))
 	}
 	return out, nil
-}
-
-// DaysParam reads ?days= (default 30).
-func DaysParam(raw string, present bool) (int, error) {
-	if !present {
-		return 30, nil
-	}
-	n, err := strconv.Atoi(raw)
-	if err != nil || n < 1 || n > MaxDays {
-		return 0, fmt.Errorf("must be a whole number from 1 to %d", MaxDays)
-	}
-	return n, nil
 }

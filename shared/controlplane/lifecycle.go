@@ -103,11 +103,7 @@ func (t *Tenants) validatePatch(in TenantPatch) error {
 	}
 	if in.Tier != nil {
 		if _, ok := t.Tiers[*in.Tier]; !ok {
-			tiers := make(map[string]TierPlan, len(t.Tiers))
-			for k := range t.Tiers {
-				tiers[k] = TierPlan{}
-			}
-			f["tier"] = "must be one of the tiers: " + strings.Join(sortedTiers(tiers), ", ")
+			f["tier"] = "must be one of the tiers: " + strings.Join(sortedTiers(t.Tiers), ", ")
 		}
 	}
 	if len(f) > 0 {

@@ -290,4 +290,4 @@ func newTenantID() string {
 	return "t" + hex.EncodeToString(b)
 }
 
-func sortedTiers(tiers map[string]TierPlan) []string { return slices.Sorted(maps.Keys(tiers)) }
+func sortedTiers[V any](tiers map[string]V) []string { return slices.Sorted(maps.Keys(tiers)) }

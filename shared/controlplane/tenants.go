@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/aws/smithy-go"
@@ -65,7 +64,7 @@ func tenantErrors(err error) *httpx.Error {
 	case errors.Is(err, registry.ErrNotFound):
 		return httpx.ErrNotFound
 	case errors.Is(err, registry.ErrInvalidCursor):
-		return httpx.Errorf(http.StatusBadRequest, "invalid_cursor", "next is not a cursor this list gave out; start again without it")
+		return httpx.ErrInvalidCursor
 	case errors.Is(err, registry.ErrConflict):
 		return httpx.Errorf(http.StatusConflict, "version_conflict", "the tenant changed meanwhile; retry")
 	case errors.Is(err, registry.ErrNameTaken):
@@ -73,8 +72,14 @@ func tenantErrors(err error) *httpx.Error {
 	case errors.Is(err, ErrUnavailable):
 		return httpx.ErrUnavailable
 	}
-	// The registry (or another AWS dependency) failed: a retry is safe,
-	// as every tenants route is.
+	return nil
+}
+
+// dependencyErrors answers 503 when the registry, the user pool or another
+// AWS dependency failed: a retry is safe, as every tenants and users route
+// completes what the same request left half-done. It comes after the
+// routes' own mappers.
+func dependencyErrors(err error) *httpx.Error {
 	var op *smithy.OperationError
 	if errors.As(err, &op) {
 		return httpx.ErrUnavailable
@@ -84,17 +89,13 @@ func tenantErrors(err error) *httpx.Error {
 
 // Router returns the tenants routes.
 func (t *Tenants) Router(logger *slog.Logger) *httpx.Router {
-	r := &httpx.Router{Service: "tenants", Logger: logger, Mappers: []httpx.Mapper{tenantErrors}, Permitted: tenancy.Allowed}
+	r := &httpx.Router{Service: "tenants", Logger: logger, Mappers: []httpx.Mapper{tenantErrors, dependencyErrors}, Permitted: tenancy.Allowed}
 	r.Handle("GET", "/tenants", func(ctx context.Context, req *httpx.Request) (httpx.Response, error) {
-		limit := 20
-		if raw, ok := req.Query["limit"]; ok {
-			n, err := strconv.Atoi(raw)
-			if err != nil || n < 1 || n > 100 {
-				return httpx.Response{}, httpx.Invalid(map[string]string{"limit": "must be a whole number from 1 to 100"})
-			}
-			limit = n
+		limit, next, err := req.Page()
+		if err != nil {
+			return httpx.Response{}, err
 		}
-		recs, next, err := t.Registry.List(ctx, limit, req.Query["next"])
+		recs, next, err := t.Registry.List(ctx, limit, next)
 		if err != nil {
 			return httpx.Response{}, err
 		}
@@ -118,10 +119,9 @@ func (t *Tenants) Router(logger *slog.Logger) *httpx.Router {
 		return httpx.Response{Status: http.StatusOK, Body: view(rec)}, nil
 	})
 	r.Handle("GET", "/tenants/{tenantId}/usage", func(ctx context.Context, req *httpx.Request) (httpx.Response, error) {
-		raw, present := req.Query["days"]
-		days, err := billing.DaysParam(raw, present)
+		days, err := req.Count("days", billing.DefaultDays, billing.MaxDays)
 		if err != nil {
-			return httpx.Response{}, httpx.Invalid(map[string]string{"days": err.Error()})
+			return httpx.Response{}, err
 		}
 		id := req.Params["tenantId"]
 		if _, err := t.Registry.Get(ctx, id); err != nil {

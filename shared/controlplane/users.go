@@ -7,11 +7,8 @@ import (
 	"net/http"
 	"net/mail"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
-
-	"github.com/aws/smithy-go"
 
 	"github.com/tenantforge/tenantforge/shared/httpx"
 	"github.com/tenantforge/tenantforge/shared/registry"
@@ -79,17 +76,11 @@ func userErrors(err error) *httpx.Error {
 	case errors.Is(err, registry.ErrNotFound), errors.Is(err, registry.ErrUserNotFound), errors.Is(err, ErrNoSuchUser):
 		return httpx.ErrNotFound
 	case errors.Is(err, registry.ErrInvalidCursor):
-		return httpx.Errorf(http.StatusBadRequest, "invalid_cursor", "next is not a cursor this list gave out; start again without it")
+		return httpx.ErrInvalidCursor
 	case errors.Is(err, ErrUserExists), errors.Is(err, registry.ErrUserExists):
 		return errUserExists
 	case errors.Is(err, ErrInvalidPassword):
 		return httpx.Invalid(map[string]string{"temporaryPassword": "the user pool refused it: " + strings.TrimPrefix(err.Error(), ErrInvalidPassword.Error()+": ")})
-	}
-	// The user pool or the registry failed: nothing half-done stays that
-	// the same request does not complete, so the caller retries.
-	var op *smithy.OperationError
-	if errors.As(err, &op) {
-		return httpx.ErrUnavailable
 	}
 	return nil
 }
@@ -99,7 +90,7 @@ func (u *Users) Router(logger *slog.Logger) *httpx.Router {
 	if u.Logger == nil {
 		u.Logger = logger
 	}
-	r := &httpx.Router{Service: "users", Logger: logger, Mappers: []httpx.Mapper{userErrors}, Permitted: tenancy.Allowed}
+	r := &httpx.Router{Service: "users", Logger: logger, Mappers: []httpx.Mapper{userErrors, dependencyErrors}, Permitted: tenancy.Allowed}
 	r.Handle("GET", "/users", u.list)
 	r.Handle("POST", "/users", u.create)
 	r.Handle("GET", "/users/{username}", u.get)
@@ -221,19 +212,15 @@ func tenantRole(raw string) (tenancy.Role, error) {
 }
 
 func (u *Users) list(ctx context.Context, req *httpx.Request) (httpx.Response, error) {
-	limit := 20
-	if raw, ok := req.Query["limit"]; ok {
-		n, err := strconv.Atoi(raw)
-		if err != nil || n < 1 || n > 100 {
-			return httpx.Response{}, httpx.Invalid(map[string]string{"limit": "must be a whole number from 1 to 100"})
-		}
-		limit = n
+	limit, next, err := req.Page()
+	if err != nil {
+		return httpx.Response{}, err
 	}
 	rec, err := u.tenant(ctx, req)
 	if err != nil {
 		return httpx.Response{}, err
 	}
-	entries, next, err := u.Registry.ListUsers(ctx, rec.TenantID, limit, req.Query["next"])
+	entries, next, err := u.Registry.ListUsers(ctx, rec.TenantID, limit, next)
 	if err != nil {
 		return httpx.Response{}, err
 	}

@@ -32,15 +32,17 @@ func Invalid(fields map[string]string) *Error {
 
 // Common errors.
 var (
-	ErrNotFound     = &Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such resource"}
-	ErrForbidden    = &Error{Status: http.StatusForbidden, Code: "forbidden", Message: "you may not do this"}
-	ErrUnavailable  = &Error{Status: http.StatusServiceUnavailable, Code: "unavailable", Message: "a dependency is unavailable; retry shortly"}
-	errInternal     = &Error{Status: http.StatusInternalServerError, Code: "internal", Message: "something went wrong on our side"}
-	errNoRoute      = &Error{Status: http.StatusNotFound, Code: "no_route", Message: "no such route"}
-	errMethod       = &Error{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed", Message: "the route does not take this method"}
-	errNoCaller     = &Error{Status: http.StatusUnauthorized, Code: "unauthenticated", Message: "the request carries no authorized caller"}
-	errUnsupported  = &Error{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type", Message: "send the body as application/json"}
-	errBodyTooLarge = &Error{Status: http.StatusRequestEntityTooLarge, Code: "body_too_large", Message: "the body is larger than the API accepts"}
+	ErrNotFound    = &Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such resource"}
+	ErrForbidden   = &Error{Status: http.StatusForbidden, Code: "forbidden", Message: "you may not do this"}
+	ErrUnavailable = &Error{Status: http.StatusServiceUnavailable, Code: "unavailable", Message: "a dependency is unavailable; retry shortly"}
+	// ErrInvalidCursor answers a list's ?next= that the list did not give out.
+	ErrInvalidCursor = &Error{Status: http.StatusBadRequest, Code: "invalid_cursor", Message: "next is not a cursor this list gave out; start again without it"}
+	errInternal      = &Error{Status: http.StatusInternalServerError, Code: "internal", Message: "something went wrong on our side"}
+	errNoRoute       = &Error{Status: http.StatusNotFound, Code: "no_route", Message: "no such route"}
+	errMethod        = &Error{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed", Message: "the route does not take this method"}
+	errNoCaller      = &Error{Status: http.StatusUnauthorized, Code: "unauthenticated", Message: "the request carries no authorized caller"}
+	errUnsupported   = &Error{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type", Message: "send the body as application/json"}
+	errBodyTooLarge  = &Error{Status: http.StatusRequestEntityTooLarge, Code: "body_too_large", Message: "the body is larger than the API accepts"}
 )
 
 // Mapper turns a domain error into an API error, or returns nil when it

@@ -79,16 +79,14 @@ type Router struct {
 
 // Handle adds a route that needs an authorized caller.
 func (r *Router) Handle(method, path string, h HandlerFunc) {
-	r.routes = append(r.routes, route{method: method, path: path, segs: split(path), handler: h})
+	r.routes = append(r.routes, route{method: method, path: path, segs: tenancy.Segments(path), handler: h})
 }
 
 // HandlePublic adds a route anyone may call (the authorizer is not in
 // front of it): sign-up and the tenant configuration a sign-in needs.
 func (r *Router) HandlePublic(method, path string, h HandlerFunc) {
-	r.routes = append(r.routes, route{method: method, path: path, segs: split(path), public: true, handler: h})
+	r.routes = append(r.routes, route{method: method, path: path, segs: tenancy.Segments(path), public: true, handler: h})
 }
-
-func split(p string) []string { return strings.Split(strings.Trim(p, "/"), "/") }
 
 // match finds the route for the event: by API Gateway's resource template
 // when the event has one, else by the concrete path.
@@ -118,22 +116,7 @@ func (rt *route) matches(ev *events.APIGatewayProxyRequest) (map[string]string, 
 		}
 		return ev.PathParameters, true
 	}
-	segs := split(ev.Path)
-	if len(segs) != len(rt.segs) {
-		return nil, false
-	}
-	params := map[string]string{}
-	for i, s := range rt.segs {
-		if strings.HasPrefix(s, "{") {
-			if segs[i] == "" {
-				return nil, false
-			}
-			params[s[1:len(s)-1]] = segs[i]
-		} else if s != segs[i] {
-			return nil, false
-		}
-	}
-	return params, true
+	return tenancy.PathParams(rt.segs, tenancy.Segments(ev.Path))
 }
 
 // Serve handles one API Gateway proxy event. It never returns an error to

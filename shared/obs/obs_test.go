@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -19,6 +18,8 @@ import (
 	"github.com/aws/smithy-go/middleware"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/tenantforge/tenantforge/shared/obs/obstest"
 )
 
 const jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyIn0.c2lnbmF0dXJl"
@@ -87,41 +88,11 @@ func TestValidateEMFRejectsWhatCloudWatchDrops(t *testing.T) {
 	}
 }
 
-// daemon is a UDP listener standing in for the X-Ray daemon.
-type daemon struct {
-	conn *net.UDPConn
-}
-
-func newDaemon(t *testing.T) *daemon {
-	t.Helper()
-	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	require.NoError(t, err)
-	t.Cleanup(func() { c.Close() })
-	return &daemon{conn: c}
-}
-
-func (d *daemon) addr() string { return d.conn.LocalAddr().String() }
-
-// next reads one datagram: the header line, then the subsegment.
-func (d *daemon) next(t *testing.T) map[string]any {
-	t.Helper()
-	buf := make([]byte, 65536)
-	require.NoError(t, d.conn.SetReadDeadline(time.Now().Add(2*time.Second)))
-	n, err := d.conn.Read(buf)
-	require.NoError(t, err, "the daemon received no subsegment")
-	header, body, ok := strings.Cut(string(buf[:n]), "\n")
-	require.True(t, ok)
-	assert.JSONEq(t, `{"format":"json","version":1}`, header, "the daemon needs the header line")
-	var doc map[string]any
-	require.NoError(t, json.Unmarshal([]byte(body), &doc))
-	return doc
-}
-
 const traceHeader = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
 
 func TestSubsegmentsCarryTheTenant(t *testing.T) {
-	d := newDaemon(t)
-	tr := NewTracer("udp:" + d.addr() + " tcp:" + d.addr())
+	d := obstest.NewDaemon(t)
+	tr := NewTracer("udp:" + d.Addr() + " tcp:" + d.Addr())
 	require.NotNil(t, tr)
 	ctx := WithTraceHeader(context.Background(), traceHeader)
 	ctx = WithTenant(ctx, "acme")
@@ -131,8 +102,8 @@ func TestSubsegmentsCarryTheTenant(t *testing.T) {
 	outer.SetStatus(503)
 	outer.End(errors.New("sts down for jane@acme.example"))
 
-	in := d.next(t)
-	out := d.next(t)
+	in := d.Next(t)
+	out := d.Next(t)
 	assert.Equal(t, "1-5759e988-bd862e3fe1be46a994272793", out["trace_id"])
 	assert.Equal(t, "53995c3f42cd8ad8", out["parent_id"], "the handler subsegment must hang under Lambda's function segment")
 	assert.Equal(t, out["id"], in["parent_id"], "nested work must hang under the handler's subsegment")
@@ -152,8 +123,8 @@ func TestTracingIsSilentOutsideLambda(t *testing.T) {
 	seg.End(errors.New("ignored"))
 	assert.NotNil(t, ctx)
 
-	d := newDaemon(t)
-	tr = NewTracer(d.addr())
+	d := obstest.NewDaemon(t)
+	tr = NewTracer(d.Addr())
 	_, seg = tr.Start(context.Background(), "no header") // not invoked by Lambda
 	assert.Nil(t, seg)
 	ctx = WithTraceHeader(context.Background(), strings.Replace(traceHeader, "Sampled=1", "Sampled=0", 1))
@@ -162,8 +133,8 @@ func TestTracingIsSilentOutsideLambda(t *testing.T) {
 }
 
 func TestSDKCallsAreTracedWithTenantAndHeader(t *testing.T) {
-	d := newDaemon(t)
-	tr := NewTracer(d.addr())
+	d := obstest.NewDaemon(t)
+	tr := NewTracer(d.Addr())
 	var gotHeader string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		gotHeader = r.Header.Get("X-Amzn-Trace-Id")
@@ -180,7 +151,7 @@ func TestSDKCallsAreTracedWithTenantAndHeader(t *testing.T) {
 	ctx = WithTenant(ctx, "globex")
 	_, err := client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("t"), Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "x"}}})
 	require.NoError(t, err)
-	seg := d.next(t)
+	seg := d.Next(t)
 	assert.Equal(t, "DynamoDB", seg["name"])
 	assert.Equal(t, "aws", seg["namespace"])
 	assert.Equal(t, map[string]any{"TenantId": "globex"}, seg["annotations"], "a DynamoDB call without its tenant cannot be attributed")

@@ -167,11 +167,6 @@ func (t *Tracer) Start(ctx context.Context, name string) (context.Context, *Subs
 	return context.WithValue(ctx, segmentKey{}, s), s
 }
 
-// Start begins a subsegment with the default tracer.
-func Start(ctx context.Context, name string) (context.Context, *Subsegment) {
-	return DefaultTracer().Start(ctx, name)
-}
-
 // Current returns the innermost subsegment of ctx, or nil.
 func Current(ctx context.Context) *Subsegment {
 	s, _ := ctx.Value(segmentKey{}).(*Subsegment)

@@ -186,15 +186,33 @@ func (s *Store) GetByName(ctx context.Context, name string) (*Record, error) {
 	if len(name) > maxSlug {
 		return nil, ErrNotFound // no tenant has such a name
 	}
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: NameKey(name), ConsistentRead: aws.Bool(true)})
+	id, err := s.nameOwner(ctx, name)
 	if err != nil {
-		return nil, fmt.Errorf("registry: reading name %s: %w", name, err)
+		return nil, err
 	}
-	id, ok := out.Item["tenantId"].(*types.AttributeValueMemberS)
-	if !ok {
+	if id == "" {
 		return nil, ErrNotFound
 	}
-	return s.Get(ctx, id.Value)
+	return s.Get(ctx, id)
+}
+
+// nameOwner reads which tenant holds a name's reservation ("" if none does).
+func (s *Store) nameOwner(ctx context.Context, name string) (string, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: NameKey(name), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return "", fmt.Errorf("registry: reading name %s: %w", name, err)
+	}
+	id, _ := out.Item["tenantId"].(*types.AttributeValueMemberS)
+	if id == nil {
+		return "", nil
+	}
+	return id.Value, nil
+}
+
+// versionIs is the condition that the stored record still has version
+// expected (optimistic locking of every write of a record).
+func versionIs(expected int) (expression.Expression, error) {
+	return expression.NewBuilder().WithCondition(expression.Name("version").Equal(expression.Value(expected))).Build()
 }
 
 // Update writes r if the stored record still has version expected; r's
@@ -205,7 +223,7 @@ func (s *Store) Update(ctx context.Context, r *Record, expected int) error {
 	if err != nil {
 		return err
 	}
-	cond, err := expression.NewBuilder().WithCondition(expression.Name("version").Equal(expression.Value(expected))).Build()
+	cond, err := versionIs(expected)
 	if err != nil {
 		return err
 	}
@@ -317,7 +335,7 @@ func (s *Store) Rename(ctx context.Context, r *Record, newName string, expected 
 	if err != nil {
 		return err
 	}
-	current, err := expression.NewBuilder().WithCondition(expression.Name("version").Equal(expression.Value(expected))).Build()
+	current, err := versionIs(expected)
 	if err != nil {
 		return err
 	}
@@ -350,11 +368,11 @@ func (s *Store) whyCanceled(ctx context.Context, canceled *types.TransactionCanc
 		}
 		return ErrConflict
 	}
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: NameKey(name), ConsistentRead: aws.Bool(true)})
+	owner, err := s.nameOwner(ctx, name)
 	if err != nil {
-		return fmt.Errorf("registry: reading name %s: %w", name, err)
+		return err
 	}
-	if owner, ok := out.Item["tenantId"].(*types.AttributeValueMemberS); ok && owner.Value != tenantID {
+	if owner != "" && owner != tenantID {
 		return ErrNameTaken
 	}
 	return ErrConflict
@@ -366,12 +384,8 @@ func (s *Store) nameHeldByAnother(ctx context.Context, canceled *types.Transacti
 	if rs := canceled.CancellationReasons; len(rs) == 2 {
 		return aws.ToString(rs[0].Code) == "None" && aws.ToString(rs[1].Code) == "ConditionalCheckFailed", nil
 	}
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: NameKey(name), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return false, fmt.Errorf("registry: reading name %s: %w", name, err)
-	}
-	owner, ok := out.Item["tenantId"].(*types.AttributeValueMemberS)
-	return ok && owner.Value != tenantID, nil
+	owner, err := s.nameOwner(ctx, name)
+	return owner != "" && owner != tenantID, err
 }
 
 // Tombstone turns an offboarded tenant's record into its tombstone (status
@@ -386,7 +400,7 @@ func (s *Store) Tombstone(ctx context.Context, r *Record, deletedAt string, expe
 	if err != nil {
 		return err
 	}
-	current, err := expression.NewBuilder().WithCondition(expression.Name("version").Equal(expression.Value(expected))).Build()
+	current, err := versionIs(expected)
 	if err != nil {
 		return err
 	}

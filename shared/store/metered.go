@@ -15,28 +15,31 @@ import (
 // cost to tenants.
 type metered struct{ API }
 
-func capacity(cc ...types.ConsumedCapacity) float64 {
-	var total float64
-	for _, c := range cc {
-		if c.CapacityUnits != nil {
-			total += *c.CapacityUnits
-		}
+// units is the capacity one call's answer reports (0 when it reports none).
+func units(c *types.ConsumedCapacity) float64 {
+	if c == nil || c.CapacityUnits == nil {
+		return 0
 	}
-	return total
+	return *c.CapacityUnits
 }
 
-func consumed(c *types.ConsumedCapacity) []types.ConsumedCapacity {
-	if c == nil {
-		return nil
-	}
-	return []types.ConsumedCapacity{*c}
+// read adds a read's capacity to the request's meter.
+func read(ctx context.Context, c *types.ConsumedCapacity) {
+	obs.MeterFrom(ctx).AddCapacity(units(c), 0)
+}
+
+// wrote adds a write's capacity and the items it wrote to the request's meter.
+func wrote(ctx context.Context, items int, capacity float64) {
+	meter := obs.MeterFrom(ctx)
+	meter.AddCapacity(0, capacity)
+	meter.AddWritten(items)
 }
 
 func (m metered) GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
 	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
 	out, err := m.API.GetItem(ctx, in, opts...)
 	if err == nil {
-		obs.MeterFrom(ctx).AddCapacity(capacity(consumed(out.ConsumedCapacity)...), 0)
+		read(ctx, out.ConsumedCapacity)
 	}
 	return out, err
 }
@@ -45,7 +48,7 @@ func (m metered) Query(ctx context.Context, in *dynamodb.QueryInput, opts ...fun
 	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
 	out, err := m.API.Query(ctx, in, opts...)
 	if err == nil {
-		obs.MeterFrom(ctx).AddCapacity(capacity(consumed(out.ConsumedCapacity)...), 0)
+		read(ctx, out.ConsumedCapacity)
 	}
 	return out, err
 }
@@ -54,9 +57,7 @@ func (m metered) PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ..
 	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
 	out, err := m.API.PutItem(ctx, in, opts...)
 	if err == nil {
-		meter := obs.MeterFrom(ctx)
-		meter.AddCapacity(0, capacity(consumed(out.ConsumedCapacity)...))
-		meter.AddWritten(1)
+		wrote(ctx, 1, units(out.ConsumedCapacity))
 	}
 	return out, err
 }
@@ -65,9 +66,7 @@ func (m metered) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o
 	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
 	out, err := m.API.UpdateItem(ctx, in, opts...)
 	if err == nil {
-		meter := obs.MeterFrom(ctx)
-		meter.AddCapacity(0, capacity(consumed(out.ConsumedCapacity)...))
-		meter.AddWritten(1)
+		wrote(ctx, 1, units(out.ConsumedCapacity))
 	}
 	return out, err
 }
@@ -76,9 +75,7 @@ func (m metered) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, o
 	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
 	out, err := m.API.DeleteItem(ctx, in, opts...)
 	if err == nil {
-		meter := obs.MeterFrom(ctx)
-		meter.AddCapacity(0, capacity(consumed(out.ConsumedCapacity)...))
-		meter.AddWritten(1)
+		wrote(ctx, 1, units(out.ConsumedCapacity))
 	}
 	return out, err
 }
@@ -89,15 +86,16 @@ func (m metered) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWr
 	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
 	out, err := m.API.TransactWriteItems(ctx, in, opts...)
 	if err == nil {
-		written := 0
+		written, capacity := 0, 0.0
 		for _, it := range in.TransactItems {
 			if it.Put != nil || it.Update != nil || it.Delete != nil {
 				written++
 			}
 		}
-		meter := obs.MeterFrom(ctx)
-		meter.AddCapacity(0, capacity(out.ConsumedCapacity...))
-		meter.AddWritten(written)
+		for i := range out.ConsumedCapacity {
+			capacity += units(&out.ConsumedCapacity[i])
+		}
+		wrote(ctx, written, capacity)
 	}
 	return out, err
 }

@@ -85,25 +85,32 @@ func RoutesFor(role Role) []Route {
 // Match finds the route of a concrete request path and its path
 // parameters. Trailing slashes are not the same path, as in API Gateway.
 func Match(method, path string) (Route, map[string]string, bool) {
-	segs := strings.Split(strings.Trim(path, "/"), "/")
+	segs := Segments(path)
 	for _, r := range Routes {
 		if r.Method != method {
 			continue
 		}
-		if params, ok := matchPath(r.Path, segs); ok && path == "/"+strings.Join(segs, "/") {
+		if params, ok := PathParams(Segments(r.Path), segs); ok && path == "/"+strings.Join(segs, "/") {
 			return r, params, true
 		}
 	}
 	return Route{}, nil, false
 }
 
-func matchPath(template string, segs []string) (map[string]string, bool) {
-	tsegs := strings.Split(strings.Trim(template, "/"), "/")
-	if len(tsegs) != len(segs) {
+// Segments splits a path or route template at its slashes, ignoring a
+// leading and trailing one.
+func Segments(path string) []string { return strings.Split(strings.Trim(path, "/"), "/") }
+
+// PathParams matches a request path's segments against a route template's
+// ({name} segments are parameters and match any non-empty segment) and
+// returns the parameters. The API's router, the authorizer's tests and the
+// local API Gateway all match paths with it.
+func PathParams(template, segs []string) (map[string]string, bool) {
+	if len(template) != len(segs) {
 		return nil, false
 	}
 	params := map[string]string{}
-	for i, t := range tsegs {
+	for i, t := range template {
 		if strings.HasPrefix(t, "{") && strings.HasSuffix(t, "}") {
 			if segs[i] == "" {
 				return nil, false

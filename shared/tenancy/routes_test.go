@@ -81,3 +81,16 @@ func TestAllowed(t *testing.T) {
 	assert.False(t, Allowed("GET", "/products", RoleSystemAdmin))
 	assert.False(t, Allowed("GET", "/unknown", RoleTenantAdmin))
 }
+
+// The one path matcher the router and the local gateway share: parameters
+// take any non-empty segment, literals only themselves. Not proven: which
+// route wins when several match (each caller orders its routes).
+func TestPathParams(t *testing.T) {
+	params, ok := PathParams(Segments("/tenants/{tenantId}/usage"), Segments("/tenants/acme/usage"))
+	assert.True(t, ok)
+	assert.Equal(t, map[string]string{"tenantId": "acme"}, params, "a handler would get the wrong tenant id")
+	for _, path := range []string{"/tenants//usage", "/tenants/acme", "/tenants/acme/usage/x", "/tenant/acme/usage"} {
+		_, ok := PathParams(Segments("/tenants/{tenantId}/usage"), Segments(path))
+		assert.False(t, ok, "%s must not reach the usage route", path)
+	}
+}

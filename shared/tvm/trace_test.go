@@ -2,13 +2,9 @@ package tvm
 
 import (
 	"context"
-	"encoding/json"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -18,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenantforge/tenantforge/shared/obs"
+	"github.com/tenantforge/tenantforge/shared/obs/obstest"
 )
 
 const assumeRoleResponse = `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>
@@ -28,9 +25,7 @@ const assumeRoleResponse = `<AssumeRoleResponse xmlns="https://sts.amazonaws.com
 // The real STS client, traced as the functions trace it (shared/awsenv),
 // against a stand-in of the STS endpoint and of the X-Ray daemon.
 func TestAssumeRoleIsTracedWithTheTenant(t *testing.T) {
-	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	require.NoError(t, err)
-	defer conn.Close()
+	daemon := obstest.NewDaemon(t)
 	endpoint := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/xml")
 		w.Header().Set("X-Amzn-Requestid", "sts-req-1")
@@ -38,21 +33,15 @@ func TestAssumeRoleIsTracedWithTheTenant(t *testing.T) {
 	}))
 	defer endpoint.Close()
 	cfg := aws.Config{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""),
-		APIOptions: []func(*middleware.Stack) error{obs.TraceAWS(obs.NewTracer(conn.LocalAddr().String()))}}
+		APIOptions: []func(*middleware.Stack) error{obs.TraceAWS(obs.NewTracer(daemon.Addr()))}}
 	client := sts.NewFromConfig(cfg, func(o *sts.Options) { o.BaseEndpoint = aws.String(endpoint.URL) })
 	v := New(client, "arn:aws:iam::123456789012:role/tenant-access", cfg)
 
 	ctx := obs.WithTraceHeader(context.Background(), "Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=1")
-	_, err = v.Credentials(obs.WithTenant(ctx, "acme"), "acme")
+	_, err := v.Credentials(obs.WithTenant(ctx, "acme"), "acme")
 	require.NoError(t, err)
 
-	buf := make([]byte, 65536)
-	require.NoError(t, conn.SetReadDeadline(time.Now().Add(2*time.Second)))
-	n, err := conn.Read(buf)
-	require.NoError(t, err, "AssumeRole sent no subsegment")
-	_, body, _ := strings.Cut(string(buf[:n]), "\n")
-	var seg map[string]any
-	require.NoError(t, json.Unmarshal([]byte(body), &seg))
+	seg := daemon.Next(t, "AssumeRole sent no subsegment")
 	assert.Equal(t, "STS", seg["name"])
 	assert.Equal(t, "AssumeRole", seg["aws"].(map[string]any)["operation"])
 	assert.Equal(t, "sts-req-1", seg["aws"].(map[string]any)["request_id"])

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenantforge/tenantforge/shared/obs"
+	"github.com/tenantforge/tenantforge/shared/obs/obstest"
 )
 
 // extensionsAPI is a stand-in of the Lambda Extensions API: it hands out
@@ -44,22 +44,6 @@ func (a *extensionsAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) lines() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return strings.Split(strings.TrimSpace(s.b.String()), "\n")
-}
-
 func freeAddr(t *testing.T) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -71,7 +55,7 @@ func TestExtensionFlushesPerTenantAfterEachInvocation(t *testing.T) {
 	api := &extensionsAPI{events: make(chan string), registered: make(chan string, 1)}
 	ts := httptest.NewServer(api)
 	defer ts.Close()
-	out := &syncBuffer{}
+	out := &obstest.Sink{}
 	ext := &Extension{API: strings.TrimPrefix(ts.URL, "http://"), Name: "tenantforge-usage", Addr: freeAddr(t), Out: out, Namespace: "tf-test",
 		Now: func() time.Time { return time.UnixMilli(1_790_000_000_000) }}
 	done := make(chan error, 1)
@@ -87,15 +71,15 @@ func TestExtensionFlushesPerTenantAfterEachInvocation(t *testing.T) {
 		2*time.Second, 10*time.Millisecond, "the function must reach the extension")
 	assert.True(t, rep.Report(context.Background(), Record{TenantID: "acme", Tier: "basic", Service: "orders", Status: 500, LatencyMs: 10}))
 	assert.True(t, rep.Report(context.Background(), Record{TenantID: "globex", Tier: "premium", Service: "orders", Status: 404, LatencyMs: 2}))
-	assert.Equal(t, []string{""}, out.lines(), "nothing is written while the invocation runs")
+	assert.Equal(t, []string{""}, out.Lines(), "nothing is written while the invocation runs")
 
 	api.events <- "INVOKE" // invocation 2 starts: invocation 1's response is out
-	require.Eventually(t, func() bool { return len(out.lines()) == 2 }, 2*time.Second, 10*time.Millisecond)
-	for _, l := range out.lines() {
+	require.Eventually(t, func() bool { return len(out.Lines()) == 2 }, 2*time.Second, 10*time.Millisecond)
+	for _, l := range out.Lines() {
 		require.NoError(t, obs.ValidateEMF([]byte(l)), "CloudWatch would drop this line: %s", l)
 	}
 	var acme map[string]any
-	require.NoError(t, json.Unmarshal([]byte(out.lines()[0]), &acme))
+	require.NoError(t, json.Unmarshal([]byte(out.Lines()[0]), &acme))
 	assert.Equal(t, "acme", acme["tenant_id"])
 	assert.Equal(t, "basic", acme["tier"])
 	assert.Equal(t, "orders", acme["service"])
@@ -115,23 +99,23 @@ func TestExtensionFlushesPerTenantAfterEachInvocation(t *testing.T) {
 		assert.Contains(t, acme, m.(map[string]any)["Name"], "every declared metric must have a value in the line (EMF)")
 	}
 	var globex map[string]any
-	require.NoError(t, json.Unmarshal([]byte(out.lines()[1]), &globex))
+	require.NoError(t, json.Unmarshal([]byte(out.Lines()[1]), &globex))
 	assert.Equal(t, float64(1), globex["ClientErrors"])
 
 	assert.True(t, rep.Report(context.Background(), Record{TenantID: "acme", Tier: "basic", Service: "orders", Status: 200, LatencyMs: 1}))
 	api.events <- "SHUTDOWN"
 	require.NoError(t, <-done)
-	assert.Len(t, out.lines(), 3, "shutdown flushes what is left")
+	assert.Len(t, out.Lines(), 3, "shutdown flushes what is left")
 }
 
 func TestManyRequestsSplitLatencySamplesAcrossValidLines(t *testing.T) {
-	out := &syncBuffer{}
+	out := &obstest.Sink{}
 	ext := &Extension{Out: out, Now: func() time.Time { return time.UnixMilli(1_790_000_000_000) }}
 	for i := range 250 {
 		ext.add(Record{TenantID: "acme", Tier: "basic", Service: "orders", Status: 200, LatencyMs: float64(i)})
 	}
 	require.NoError(t, ext.Flush())
-	lines := out.lines()
+	lines := out.Lines()
 	require.Len(t, lines, 3, "250 samples need three lines of at most 100")
 	total := 0
 	for i, l := range lines {
