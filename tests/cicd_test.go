@@ -516,18 +516,13 @@ func makeTargets(t *testing.T) map[string]bool {
 // proven here: that CodeBuild accepts every key (only a build does).
 func TestBuildspecs(t *testing.T) {
 	targets := makeTargets(t)
-	gomod, err := os.ReadFile(filepath.Join(repoRoot, "go.mod"))
-	require.NoError(t, err)
-	goVersion := regexp.MustCompile(`(?m)^go (\S+)$`).FindSubmatch(gomod)
-	sdkVersion := regexp.MustCompile(`github.com/pulumi/pulumi/sdk/v3 v(\S+)`).FindSubmatch(gomod)
-	require.NotNil(t, goVersion)
-	require.NotNil(t, sdkVersion)
+	goVersion, sdkVersion := moduleToolVersions(t)
 	makeCall := regexp.MustCompile(`\bmake\s+([a-z][a-z0-9-]*)`)
 	for _, file := range []string{infra.BuildSpecBuild, infra.BuildSpecDeploy} {
 		spec, _ := readBuildspec(t, file, "the pipeline's project")
 		assert.Equal(t, "0.2", spec.Version, "%s: buildspec version 0.2 keeps one shell across commands", file)
-		assert.Equal(t, string(goVersion[1]), spec.Env.Variables["GO_VERSION"], "%s must install go.mod's Go", file)
-		assert.Equal(t, string(sdkVersion[1]), spec.Env.Variables["PULUMI_VERSION"], "%s must install the Pulumi CLI of go.mod's SDK", file)
+		assert.Equal(t, goVersion, spec.Env.Variables["GO_VERSION"], "%s must install go.mod's Go", file)
+		assert.Equal(t, sdkVersion, spec.Env.Variables["PULUMI_VERSION"], "%s must install the Pulumi CLI of go.mod's SDK", file)
 		assert.Contains(t, spec.Cache.Paths, "/root/go/pkg/mod/**/*", "%s: the Go module cache goes to S3", file)
 		assert.Contains(t, spec.Cache.Paths, "/root/.cache/go-build/**/*", "%s: the Go build cache goes to S3", file)
 		var calls []string
@@ -675,4 +670,17 @@ func readBuildspec(t *testing.T, file, project string) (buildspec, string) {
 	var spec buildspec
 	require.NoError(t, yaml.Unmarshal(raw, &spec), "%s must be YAML", file)
 	return spec, string(raw)
+}
+
+// moduleToolVersions reads go.mod's Go version and its Pulumi SDK version,
+// which the buildspecs must install (the CLI of the SDK's release).
+func moduleToolVersions(t *testing.T) (goVersion, pulumiVersion string) {
+	t.Helper()
+	gomod, err := os.ReadFile(filepath.Join(repoRoot, "go.mod"))
+	require.NoError(t, err)
+	g := regexp.MustCompile(`(?m)^go (\S+)$`).FindSubmatch(gomod)
+	p := regexp.MustCompile(`github.com/pulumi/pulumi/sdk/v3 v(\S+)`).FindSubmatch(gomod)
+	require.NotNil(t, g)
+	require.NotNil(t, p)
+	return string(g[1]), string(p[1])
 }
