@@ -24,6 +24,9 @@ import (
 type extensionsAPI struct {
 	events     chan string
 	registered chan string
+	// stop releases a pending /event/next when the test ends, so a failed
+	// assertion ends the test instead of leaving ts.Close waiting on it.
+	stop chan struct{}
 }
 
 func (a *extensionsAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -37,8 +40,12 @@ func (a *extensionsAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "unknown extension", http.StatusForbidden)
 			return
 		}
-		ev := <-a.events
-		_, _ = fmt.Fprintf(w, `{"eventType":%q}`, ev)
+		select {
+		case ev := <-a.events:
+			_, _ = fmt.Fprintf(w, `{"eventType":%q}`, ev)
+		case <-a.stop:
+			http.Error(w, "the test ended", http.StatusServiceUnavailable)
+		}
 	default:
 		http.NotFound(w, r)
 	}
@@ -52,29 +59,49 @@ func freeAddr(t *testing.T) string {
 }
 
 func TestExtensionFlushesPerTenantAfterEachInvocation(t *testing.T) {
-	api := &extensionsAPI{events: make(chan string), registered: make(chan string, 1)}
+	api := &extensionsAPI{events: make(chan string), registered: make(chan string, 1), stop: make(chan struct{})}
 	ts := httptest.NewServer(api)
 	defer ts.Close()
+	defer close(api.stop) // runs before ts.Close
+	// Waits are generous: the suite shares two cores with the end-to-end
+	// and browser tests, and only the order of events is under test here.
+	const wait = 15 * time.Second
+	release := func(ev string) {
+		t.Helper()
+		select {
+		case api.events <- ev:
+		case <-time.After(wait):
+			t.Fatalf("the extension never asked for the next event (%s)", ev)
+		}
+	}
 	out := &obstest.Sink{}
 	ext := &Extension{API: strings.TrimPrefix(ts.URL, "http://"), Name: "tenantforge-usage", Addr: freeAddr(t), Out: out, Namespace: "tf-test",
 		Now: func() time.Time { return time.UnixMilli(1_790_000_000_000) }}
 	done := make(chan error, 1)
 	go func() { done <- ext.Run(context.Background()) }()
-	assert.Equal(t, "tenantforge-usage", <-api.registered)
+	select {
+	case name := <-api.registered:
+		assert.Equal(t, "tenantforge-usage", name)
+	case err := <-done:
+		t.Fatalf("the extension stopped before registering: %v", err)
+	case <-time.After(wait):
+		t.Fatal("the extension never registered")
+	}
 
-	api.events <- "INVOKE" // invocation 1 starts
+	release("INVOKE") // invocation 1 starts
 	rep := NewReporter(ext.Addr)
 	require.Eventually(t, func() bool {
 		return rep.Report(context.Background(), Record{TenantID: "acme", Tier: "basic", Service: "orders", Status: 201, LatencyMs: 4,
 			ItemsWritten: 1, ReadCapacity: 0.5, WriteCapacity: 2})
 	},
-		2*time.Second, 10*time.Millisecond, "the function must reach the extension")
+		wait, 10*time.Millisecond, "the function must reach the extension")
 	assert.True(t, rep.Report(context.Background(), Record{TenantID: "acme", Tier: "basic", Service: "orders", Status: 500, LatencyMs: 10}))
 	assert.True(t, rep.Report(context.Background(), Record{TenantID: "globex", Tier: "premium", Service: "orders", Status: 404, LatencyMs: 2}))
 	assert.Equal(t, []string{""}, out.Lines(), "nothing is written while the invocation runs")
 
-	api.events <- "INVOKE" // invocation 2 starts: invocation 1's response is out
-	require.Eventually(t, func() bool { return len(out.Lines()) == 2 }, 2*time.Second, 10*time.Millisecond)
+	release("INVOKE") // invocation 2 starts: invocation 1's response is out
+	require.Eventually(t, func() bool { return len(out.Lines()) == 2 }, wait, 10*time.Millisecond,
+		"invocation 1's records must be flushed once invocation 2 starts")
 	for _, l := range out.Lines() {
 		require.NoError(t, obs.ValidateEMF([]byte(l)), "CloudWatch would drop this line: %s", l)
 	}
@@ -103,8 +130,13 @@ func TestExtensionFlushesPerTenantAfterEachInvocation(t *testing.T) {
 	assert.Equal(t, float64(1), globex["ClientErrors"])
 
 	assert.True(t, rep.Report(context.Background(), Record{TenantID: "acme", Tier: "basic", Service: "orders", Status: 200, LatencyMs: 1}))
-	api.events <- "SHUTDOWN"
-	require.NoError(t, <-done)
+	release("SHUTDOWN")
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(wait):
+		t.Fatal("the extension did not stop on SHUTDOWN")
+	}
 	assert.Len(t, out.Lines(), 3, "shutdown flushes what is left")
 }
 
