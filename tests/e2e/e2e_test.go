@@ -496,7 +496,7 @@ func TestLocalSaaS(t *testing.T) {
 		assert.Equal(t, http.StatusNotFound, c.do("GET", "/tenant-config/delta", "", nil).Status, "an offboarded tenant must have no configuration")
 		assert.Eventually(t, func() bool {
 			return c.do("GET", gamma.APIURL+"/products", gamma.Token, nil).Status == http.StatusNotFound
-		}, 5*time.Second, 100*time.Millisecond, "the offboarded silo tenant's API must be removed")
+		}, 15*time.Second, 100*time.Millisecond, "the offboarded silo tenant's API must be removed")
 		_, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("tenantforge-dev-tenant-" + gamma.ID + "-data")})
 		assert.Error(t, err, "the offboarded silo tenant's table must be removed")
 		again := register(t, c, s, "delta", "standard")

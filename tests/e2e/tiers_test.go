@@ -139,7 +139,7 @@ func tierChanges(t *testing.T, c *client, s *devstack.Stack, adminToken string, 
 	require.Equal(t, http.StatusOK, r.Status, "rename: %s", r.Body)
 	assert.Equal(t, eps.ID, tenantConfig(t, c, "epsilon-two", true)["tenantId"], "the new name must resolve to the same tenant")
 	assert.Eventually(t, func() bool { return c.do("GET", "/tenant-config/epsilon", "", nil).Status == http.StatusNotFound },
-		5*time.Second, 100*time.Millisecond, "the old name still resolves after a rename")
+		15*time.Second, 100*time.Millisecond, "the old name still resolves after a rename")
 	eps.Name = "epsilon-two"
 	return eps
 }
